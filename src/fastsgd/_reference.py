@@ -1,0 +1,155 @@
+"""Pure-NumPy twins of the compiled kernels in ``fastsgd._core``.
+
+Each function has the same name, signature and update order as its compiled twin and
+gives the same results up to rounding.  They are written to be read: this file is the
+plainest statement of what fastsgd computes, the oracle of the tests and the baseline
+of the benchmarks.  They are slow (a Python loop per example).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["column_stats", "train_epochs"]
+
+
+def _learning_rate(settings, eta: float, t: float) -> float:
+    """eta_t for the update counter t (t >= 1); ``eta`` is the current fixed rate."""
+    name = settings.learning_rate
+    if name in ("constant", "adaptive"):
+        return eta
+    if name == "invscaling":
+        return settings.eta0 / math.pow(t, settings.power_t)
+    if name == "optimal":
+        return 1.0 / (settings.alpha * (settings.optimal_init + t - 1.0))
+    raise ValueError(f"unknown learning_rate {name!r}")
+
+
+def _features(X, i, mean, inv_std):
+    """Row i as float64, standardized on the fly when statistics are given."""
+    x = X[i].astype(np.float64)
+    if len(mean):
+        x = (x - mean) * inv_std
+    return x
+
+
+def _sgd_step(w, b, grad, grad_b, eta, l2, fit_intercept):
+    """Plain SGD: shrink the weights (L2), then step against the gradient."""
+    shrink = max(0.0, 1.0 - eta * l2)
+    w[:] = shrink * w.astype(np.float64) - eta * grad
+    if fit_intercept:
+        b[0] = b[0] - eta * grad_b
+
+
+def _adagrad_step(w, b, acc, grad, grad_b, eta, l2, eps, fit_intercept):
+    """Adagrad: each parameter's step divided by the root of its summed squared gradients."""
+    d = w.shape[0]
+    g = grad + l2 * w.astype(np.float64)
+    acc[:d] = acc[:d] + g * g
+    w[:] = w - eta * g / (np.sqrt(acc[:d].astype(np.float64)) + eps)
+    if fit_intercept:
+        acc[d] = acc[d] + grad_b * grad_b
+        b[0] = b[0] - eta * grad_b / (math.sqrt(float(acc[d])) + eps)
+
+
+def train_epochs(X, y, sample_weight, order, params, accumulators, mean, inv_std,
+                 settings, t, loss_curve, on_epoch_end=None):
+    """NumPy twin of ``fastsgd._core.train_epochs``; see there for the arguments."""
+    n, d = X.shape
+    w = params[:d]            # views: updated in place, as the kernel does
+    b = params[d:]
+    adagrad = settings.optimizer == "adagrad"
+    l2 = settings.alpha if settings.penalty == "l2" else 0.0
+    batch_size = min(settings.batch_size, n)
+    eta_fixed = settings.eta0
+    best_loss = math.inf
+    no_improvement = 0
+    epochs_done = 0
+    status = "max_iter"
+    eta = _learning_rate(settings, eta_fixed, t)
+
+    for epoch in range(loss_curve.shape[0]):
+        sumloss = 0.0
+        for start in range(0, n, batch_size):
+            rows = order[start:start + batch_size]
+            w64 = w.astype(np.float64)
+            b64 = float(b[0])
+            if batch_size == 1:
+                # One example: the gradient is used as it is (no division by 1).
+                i = rows[0]
+                x = _features(X, i, mean, inv_std)
+                r = float(x @ w64) + b64 - float(y[i])
+                sumloss += 0.5 * r * r
+                eta = _learning_rate(settings, eta_fixed, t)
+                if adagrad:
+                    g = r * float(sample_weight[i])
+                    _adagrad_step(w, b, accumulators, g * x, g, eta, l2, settings.eps,
+                                  settings.fit_intercept)
+                else:
+                    shrink = max(0.0, 1.0 - eta * l2)
+                    step = -eta * r * float(sample_weight[i])
+                    w[:] = shrink * w64 + step * x
+                    if settings.fit_intercept:
+                        b[0] = b64 + step
+            else:
+                # A batch: every example evaluated with the same parameters, then the mean
+                # gradient applied once.
+                grad = np.zeros(d)
+                grad_b = 0.0
+                for i in rows:
+                    x = _features(X, i, mean, inv_std)
+                    r = float(x @ w64) + b64 - float(y[i])
+                    sumloss += 0.5 * r * r
+                    a = r * float(sample_weight[i])
+                    grad_b += a
+                    grad += a * x
+                eta = _learning_rate(settings, eta_fixed, t)
+                count = float(len(rows))
+                if adagrad:
+                    _adagrad_step(w, b, accumulators, grad / count, grad_b / count, eta, l2,
+                                  settings.eps, settings.fit_intercept)
+                else:
+                    _sgd_step(w, b, grad / count, grad_b / count, eta, l2,
+                              settings.fit_intercept)
+            t += 1.0
+            if not math.isfinite(sumloss):
+                break
+
+        epochs_done = epoch + 1
+        mean_loss = sumloss / n
+        loss_curve[epoch] = mean_loss
+        if not math.isfinite(mean_loss) or not np.all(np.isfinite(params)):
+            status = "diverged"
+            break
+        if settings.tol is not None and mean_loss > best_loss - settings.tol:
+            no_improvement += 1
+        else:
+            no_improvement = 0
+        best_loss = min(best_loss, mean_loss)
+        if no_improvement >= settings.n_iter_no_change:
+            if settings.learning_rate == "adaptive" and eta_fixed > 1e-6:
+                eta_fixed /= 5.0
+                no_improvement = 0
+            else:
+                status = "converged"
+        go_on = status != "converged" and epoch + 1 < loss_curve.shape[0]
+        if on_epoch_end is not None:
+            on_epoch_end(epoch, mean_loss, go_on)
+        if not go_on:
+            break
+    return epochs_done, t, eta, status
+
+
+def column_stats(X):
+    """Per-column mean and population standard deviation (ddof 0), in float64."""
+    X = np.asarray(X)
+    if X.shape[0] == 0:
+        return np.zeros(X.shape[1]), np.zeros(X.shape[1])
+    mean = X.mean(axis=0, dtype=np.float64)
+    ssd = np.zeros(X.shape[1])
+    for start in range(0, X.shape[0], 4096):   # blocks: no full-size temporary
+        diff = X[start:start + 4096].astype(np.float64) - mean
+        ssd += np.einsum("ij,ij->j", diff, diff)
+    return mean, np.sqrt(ssd / X.shape[0])

@@ -1,0 +1,35 @@
+"""Exceptions raised by fastsgd."""
+
+from __future__ import annotations
+
+from sklearn.exceptions import ConvergenceWarning
+
+__all__ = ["ConvergenceWarning", "DivergenceError"]
+
+
+class DivergenceError(ValueError):
+    """Training stopped because a loss or a parameter became infinite or NaN.
+
+    Attributes
+    ----------
+    epoch : int
+        The epoch (counted from 1) in which the divergence was detected.
+    learning_rate : float
+        The learning rate in force then.
+    loss_curve : list of float
+        The mean loss of each epoch up to and including the diverged one (the last entry
+        is not finite); plotting tools draw it to show where the run blew up.
+    """
+
+    def __init__(self, epoch: int, learning_rate: float, loss_curve: list[float]):
+        self.epoch = epoch
+        self.learning_rate = learning_rate
+        self.loss_curve = list(loss_curve)
+        super().__init__(
+            f"Training diverged in epoch {epoch} at learning rate {learning_rate:.6g}: "
+            "the loss or a parameter became infinite or NaN. Use a smaller eta0, or "
+            "scale=True to standardize the features."
+        )
+
+    def __reduce__(self):
+        return (type(self), (self.epoch, self.learning_rate, self.loss_curve))
