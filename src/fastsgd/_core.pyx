@@ -108,32 +108,56 @@ cdef inline double feature(const floating* x, const double* mean, const double* 
         return <double>x[j]
 
 
+cdef inline double kept_feature(const floating* x, const double* mean, const double* inv_std,
+                                double* kept, Py_ssize_t j, Reading* how) noexcept nogil:
+    """feature(), also stored in kept[j] when standardizing (kept is unused otherwise)."""
+    cdef double v
+    if Reading is StandardizedFeatures:
+        v = (<double>x[j] - mean[j]) * inv_std[j]
+        kept[j] = v
+        return v
+    else:
+        return <double>x[j]
+
+
 cdef inline double row_dot(const floating* x, const floating* w, const double* mean,
-                           const double* inv_std, Py_ssize_t d, Reading* how) noexcept nogil:
-    # Four independent partial sums: a single running sum is one long chain of dependent
-    # additions (latency-bound); four chains keep the FPU busy without reassociating
-    # anything the compiler could not prove safe.
+                           const double* inv_std, double* kept, Py_ssize_t d,
+                           Reading* how) noexcept nogil:
+    """x . w in float64.  When standardizing, the standardized row is left in ``kept`` so
+    that the update that follows does not standardize it a second time."""
+    # Eight independent partial sums: a single running sum is one long chain of dependent
+    # additions (latency-bound); eight chains keep the FPU busy, and the compiler packs
+    # them into SIMD registers without reassociating anything we did not write.
     cdef double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+    cdef double s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0
     cdef Py_ssize_t j = 0
-    cdef Py_ssize_t d4 = d - (d & 3)
-    while j < d4:
-        s0 += feature(x, mean, inv_std, j, how) * w[j]
-        s1 += feature(x, mean, inv_std, j + 1, how) * w[j + 1]
-        s2 += feature(x, mean, inv_std, j + 2, how) * w[j + 2]
-        s3 += feature(x, mean, inv_std, j + 3, how) * w[j + 3]
-        j += 4
+    cdef Py_ssize_t d8 = d - (d & 7)
+    while j < d8:
+        s0 += kept_feature(x, mean, inv_std, kept, j, how) * w[j]
+        s1 += kept_feature(x, mean, inv_std, kept, j + 1, how) * w[j + 1]
+        s2 += kept_feature(x, mean, inv_std, kept, j + 2, how) * w[j + 2]
+        s3 += kept_feature(x, mean, inv_std, kept, j + 3, how) * w[j + 3]
+        s4 += kept_feature(x, mean, inv_std, kept, j + 4, how) * w[j + 4]
+        s5 += kept_feature(x, mean, inv_std, kept, j + 5, how) * w[j + 5]
+        s6 += kept_feature(x, mean, inv_std, kept, j + 6, how) * w[j + 6]
+        s7 += kept_feature(x, mean, inv_std, kept, j + 7, how) * w[j + 7]
+        j += 8
     while j < d:
-        s0 += feature(x, mean, inv_std, j, how) * w[j]
+        s0 += kept_feature(x, mean, inv_std, kept, j, how) * w[j]
         j += 1
-    return (s0 + s1) + (s2 + s3)
+    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
 
 
-cdef inline void row_add_to(double* acc, double a, const floating* x, const double* mean,
-                            const double* inv_std, Py_ssize_t d, Reading* how) noexcept nogil:
-    """acc += a * x, the gradient sum of a mini-batch."""
+cdef inline void row_add_to(double* acc, double a, const floating* x, const double* kept,
+                            Py_ssize_t d, Reading* how) noexcept nogil:
+    """acc += a * x (x standardized: the row kept by row_dot), a mini-batch's gradient sum."""
     cdef Py_ssize_t j
-    for j in range(d):
-        acc[j] += a * feature(x, mean, inv_std, j, how)
+    if Reading is StandardizedFeatures:
+        for j in range(d):
+            acc[j] += a * kept[j]
+    else:
+        for j in range(d):
+            acc[j] += a * <double>x[j]
 
 
 # ---------------------------------------------------------------------------------------
@@ -143,16 +167,17 @@ cdef inline void row_add_to(double* acc, double a, const floating* x, const doub
 cdef void sgd_single(const floating[:, ::1] X, const floating[::1] y,
                      const floating[::1] sample_weight, const index_t[::1] order,
                      Py_ssize_t start, Py_ssize_t stop, floating* w, floating* b,
-                     const double* mean, const double* inv_std, Schedule* schedule,
-                     double l2, bint fit_intercept, double* t, double* sumloss,
-                     Reading* how) noexcept nogil:
+                     const double* mean, const double* inv_std, double* kept,
+                     Schedule* schedule, double l2, bint fit_intercept, double* t,
+                     double* sumloss, Reading* how) noexcept nogil:
     cdef Py_ssize_t d = X.shape[1], k, j, i
     cdef const floating* x
     cdef double p, r, eta, step, shrink
+    cdef floating step_f, shrink_f
     for k in range(start, stop):
         i = order[k]
         x = &X[i, 0]
-        p = row_dot(x, w, mean, inv_std, d, how) + b[0]
+        p = row_dot(x, w, mean, inv_std, kept, d, how) + b[0]
         r = p - y[i]
         sumloss[0] += 0.5 * r * r
         eta = schedule.rate(schedule, t[0])
@@ -161,8 +186,16 @@ cdef void sgd_single(const floating[:, ::1] X, const floating[::1] y,
         if shrink < 0.0:
             shrink = 0.0
         step = -eta * r * sample_weight[i]
-        for j in range(d):
-            w[j] = <floating>(shrink * w[j] + step * feature(x, mean, inv_std, j, how))
+        # The update is done in the parameters' own precision (float32 data: float32
+        # arithmetic, twice the SIMD width); only the dot product needs float64.
+        step_f = <floating>step
+        shrink_f = <floating>shrink
+        if Reading is StandardizedFeatures:
+            for j in range(d):
+                w[j] = shrink_f * w[j] + step_f * <floating>kept[j]
+        else:
+            for j in range(d):
+                w[j] = shrink_f * w[j] + step_f * x[j]
         if fit_intercept:
             b[0] = <floating>(b[0] + step)
         t[0] += 1.0
@@ -172,8 +205,9 @@ cdef void adagrad_single(const floating[:, ::1] X, const floating[::1] y,
                          const floating[::1] sample_weight, const index_t[::1] order,
                          Py_ssize_t start, Py_ssize_t stop, floating* w, floating* b,
                          floating* acc, const double* mean, const double* inv_std,
-                         Schedule* schedule, double l2, double eps, bint fit_intercept,
-                         double* t, double* sumloss, Reading* how) noexcept nogil:
+                         double* kept, Schedule* schedule, double l2, double eps,
+                         bint fit_intercept, double* t, double* sumloss,
+                         Reading* how) noexcept nogil:
     # acc[0:d] belongs to the weights, acc[d] to the intercept.
     cdef Py_ssize_t d = X.shape[1], k, j, i
     cdef const floating* x
@@ -181,13 +215,16 @@ cdef void adagrad_single(const floating[:, ::1] X, const floating[::1] y,
     for k in range(start, stop):
         i = order[k]
         x = &X[i, 0]
-        p = row_dot(x, w, mean, inv_std, d, how) + b[0]
+        p = row_dot(x, w, mean, inv_std, kept, d, how) + b[0]
         r = p - y[i]
         sumloss[0] += 0.5 * r * r
         eta = schedule.rate(schedule, t[0])
         gr = r * sample_weight[i]
         for j in range(d):
-            g = gr * feature(x, mean, inv_std, j, how) + l2 * w[j]
+            if Reading is StandardizedFeatures:
+                g = gr * kept[j] + l2 * w[j]
+            else:
+                g = gr * <double>x[j] + l2 * w[j]
             G = acc[j] + g * g
             acc[j] = <floating>G
             w[j] = <floating>(w[j] - eta * g / (sqrt(<double>acc[j]) + eps))
@@ -205,19 +242,20 @@ cdef void adagrad_single(const floating[:, ::1] X, const floating[::1] y,
 cdef void batch_accumulate(const floating[:, ::1] X, const floating[::1] y,
                            const floating[::1] sample_weight, const index_t[::1] order,
                            Py_ssize_t start, Py_ssize_t stop, const floating* w, double b,
-                           const double* mean, const double* inv_std, double* grad,
-                           double* grad_b, double* sumloss, Reading* how) noexcept nogil:
+                           const double* mean, const double* inv_std, double* kept,
+                           double* grad, double* grad_b, double* sumloss,
+                           Reading* how) noexcept nogil:
     cdef Py_ssize_t d = X.shape[1], k, i
     cdef const floating* x
     cdef double r, a
     for k in range(start, stop):
         i = order[k]
         x = &X[i, 0]
-        r = row_dot(x, w, mean, inv_std, d, how) + b - y[i]
+        r = row_dot(x, w, mean, inv_std, kept, d, how) + b - y[i]
         sumloss[0] += 0.5 * r * r
         a = r * sample_weight[i]
         grad_b[0] += a
-        row_add_to(grad, a, x, mean, inv_std, d, how)
+        row_add_to(grad, a, x, kept, d, how)
 
 
 cdef void sgd_apply(floating* w, floating* b, const double* grad, double grad_b,
@@ -282,6 +320,7 @@ cdef object run(const floating[:, ::1] X, const floating[::1] y,
     cdef floating* b = &params[d]
     cdef floating* acc = &accumulators[0] if adagrad else NULL
     cdef double* grad = NULL
+    cdef double* kept = NULL      # the current row, standardized (scaling only)
     cdef double grad_b, sumloss, mean_loss, eta = schedule.rate(&schedule, t)
     cdef double best_loss = INFINITY
     cdef int no_improvement = 0
@@ -297,6 +336,11 @@ cdef object run(const floating[:, ::1] X, const floating[::1] y,
         grad = <double*>malloc(max(d, 1) * sizeof(double))
         if grad == NULL:
             raise MemoryError()
+    if Reading is StandardizedFeatures:
+        kept = <double*>malloc(max(d, 1) * sizeof(double))
+        if kept == NULL:
+            free(grad)
+            raise MemoryError()
     try:
         with nogil:
             for epoch in range(max_epochs):
@@ -307,11 +351,11 @@ cdef object run(const floating[:, ::1] X, const floating[::1] y,
                         stop = min(n, start + CHECK_EVERY)
                         if adagrad:
                             adagrad_single(X, y, sample_weight, order, start, stop, w, b,
-                                           acc, mean, inv_std, &schedule, l2, eps,
+                                           acc, mean, inv_std, kept, &schedule, l2, eps,
                                            fit_intercept, &t, &sumloss, how)
                         else:
                             sgd_single(X, y, sample_weight, order, start, stop, w, b,
-                                       mean, inv_std, &schedule, l2, fit_intercept, &t,
+                                       mean, inv_std, kept, &schedule, l2, fit_intercept, &t,
                                        &sumloss, how)
                         eta = schedule.rate(&schedule, t - 1.0)
                         since_check += stop - start
@@ -327,7 +371,7 @@ cdef object run(const floating[:, ::1] X, const floating[::1] y,
                             chunk_start = chunk_end
                             chunk_end = min(stop, chunk_start + CHECK_EVERY)
                             batch_accumulate(X, y, sample_weight, order, chunk_start,
-                                             chunk_end, w, b[0], mean, inv_std, grad,
+                                             chunk_end, w, b[0], mean, inv_std, kept, grad,
                                              &grad_b, &sumloss, how)
                             since_check += chunk_end - chunk_start
                             if since_check >= CHECK_EVERY:
@@ -378,6 +422,7 @@ cdef object run(const floating[:, ::1] X, const floating[::1] y,
                     break
     finally:
         free(grad)
+        free(kept)
     return epochs_done, t, eta, ("max_iter", "converged", "diverged")[status]
 
 
@@ -444,3 +489,25 @@ def column_stats(const floating[:, ::1] X):
         for j in range(d):
             ssd[j] = sqrt(ssd[j] / n)
     return mean_arr, std_arr
+
+
+# ---------------------------------------------------------------------------------------
+# CPU detection for the dispatcher (fastsgd._dispatch).
+
+cdef extern from *:
+    """
+    static int fastsgd_cpu_has_avx2_fma(void) {
+    #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    #else
+        return 0;
+    #endif
+    }
+    """
+    int fastsgd_cpu_has_avx2_fma() noexcept nogil
+
+
+def cpu_supports_avx2_fma():
+    """Whether this CPU (and its operating system) can run the AVX2 + FMA kernels."""
+    return bool(fastsgd_cpu_has_avx2_fma())

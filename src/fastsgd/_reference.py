@@ -90,7 +90,10 @@ def train_epochs(X, y, sample_weight, order, params, accumulators, mean, inv_std
                 else:
                     shrink = max(0.0, 1.0 - eta * l2)
                     step = -eta * r * float(sample_weight[i])
-                    w[:] = shrink * w64 + step * x
+                    # In the parameters' own precision, as the kernel does (float32 data:
+                    # float32 arithmetic); only the dot product is float64.
+                    dt = params.dtype.type
+                    w[:] = dt(shrink) * w + dt(step) * x.astype(params.dtype)
                     if settings.fit_intercept:
                         b[0] = b64 + step
             else:

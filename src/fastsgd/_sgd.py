@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _core
+from ._dispatch import CORE
 from ._settings import TrainSettings
 from ._validation import (
     FLOAT_DTYPES,
@@ -24,9 +24,10 @@ from .exceptions import ConvergenceWarning, DivergenceError
 
 __all__ = ["SGDRegressor"]
 
-# The module whose ``train_epochs`` and ``column_stats`` do the work.  Tests swap in
-# ``fastsgd._reference`` to compare the compiled core with its NumPy twin end to end.
-_BACKEND = _core
+# The module whose ``train_epochs`` and ``column_stats`` do the work: the compiled core
+# chosen for this CPU.  Tests swap in ``fastsgd._reference`` to compare the compiled core
+# with its NumPy twin end to end.
+_BACKEND = CORE
 
 
 class SGDRegressor(RegressorMixin, BaseEstimator):

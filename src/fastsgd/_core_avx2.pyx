@@ -1,0 +1,8 @@
+# cython: language_level=3
+"""The kernels of ``fastsgd._core``, compiled with AVX2 and FMA enabled.
+
+Built only on x86-64; ``fastsgd._dispatch`` imports it only on a CPU that has both
+instruction sets.  The source is the same file, so the two can never drift apart.
+"""
+
+include "_core.pyx"
