@@ -199,6 +199,8 @@ cdef void sgd_single(const floating[:, ::1] X, const floating[::1] y,
         if fit_intercept:
             b[0] = <floating>(b[0] + step)
         t[0] += 1.0
+        if not isfinite(sumloss[0]):
+            break     # diverged: stop at this example (t and eta as the reference has them)
 
 
 cdef void adagrad_single(const floating[:, ::1] X, const floating[::1] y,
@@ -233,6 +235,8 @@ cdef void adagrad_single(const floating[:, ::1] X, const floating[::1] y,
             acc[d] = <floating>G
             b[0] = <floating>(b[0] - eta * gr / (sqrt(<double>acc[d]) + eps))
         t[0] += 1.0
+        if not isfinite(sumloss[0]):
+            break     # diverged: stop at this example (t and eta as the reference has them)
 
 
 # ---------------------------------------------------------------------------------------
