@@ -191,6 +191,31 @@ def test_core_matches_reference(schedule, batch, penalty, shuffle, dtype, optimi
     assert not np.array_equal(core.params, arrays["params"])
 
 
+CORNERS = list(itertools.product([(1, 1), (1, 50), (500, 1), (500, 50)], BATCHES,
+                                 ["sgd", "adagrad"]))
+
+
+@pytest.mark.parametrize("shape, batch, optimizer", CORNERS)
+def test_core_matches_reference_at_the_size_limits(shape, batch, optimizer):
+    n, d = shape
+    rng = np.random.default_rng(zlib.crc32(repr((shape, batch, optimizer)).encode()))
+    dtype = np.float32 if rng.integers(2) else np.float64
+    eta0 = 0.05
+    X = np.sqrt(0.4 / (d * eta0)) * rng.normal(size=(n, d))
+    y = X @ rng.normal(size=d) + 1.0
+    arrays = dict(X=X.astype(dtype), y=y.astype(dtype), sw=np.ones(n, dtype=dtype),
+                  order=rng.permutation(n).astype(np.int64),
+                  params=np.zeros(d + 1, dtype=dtype),
+                  accumulators=np.zeros(d + 1 if optimizer == "adagrad" else 0, dtype=dtype),
+                  mean=np.zeros(0), inv_std=np.zeros(0))
+    settings = TrainSettings(
+        optimizer=optimizer, learning_rate="invscaling", eta0=eta0, alpha=1e-3,
+        batch_size={"1": 1, "3": 3, "n+5": n + 5, "full": n}[batch], tol=1e-3,
+        n_iter_no_change=2)
+    core, ref = both(arrays, settings, 1.0, 4 if n > 1 else 25, int(rng.integers(100)))
+    assert_same_run(core, ref, dtype)
+
+
 def test_random_cases_exercise_the_stopping_rule():
     """The generated cases above are not all fixed-length runs: with tol set, many stop
     early ("converged"), and some adaptive runs divide eta by 5 (checked on the core
