@@ -448,3 +448,24 @@ def test_estimator_partial_fit_and_warm_start_on_both_backends(name, monkeypatch
         models.append((est, warm))
     for a, b in zip(*models, strict=True):
         assert_same_estimator(a, b, RTOL[np.float64])
+
+
+@pytest.mark.parametrize("batch_size", [1, 4, "full"])
+@pytest.mark.parametrize("learning_rate", ["invscaling", "optimal"])
+def test_estimator_divergence_error_on_both_backends(learning_rate, batch_size,
+                                                     monkeypatch):
+    X, y = estimator_problem(n=40)
+    X = 50.0 * X
+    errors = []
+    for backend in (_core, _reference):
+        monkeypatch.setattr(fastsgd._sgd, "_BACKEND", backend)
+        est = SGDRegressor(learning_rate=learning_rate, eta0=1.0, alpha=0.1,
+                           batch_size=batch_size, shuffle=False, tol=None, max_iter=500)
+        with np.errstate(all="ignore"), pytest.raises(fastsgd.DivergenceError) as info:
+            est.fit(X, y)
+        errors.append(info.value)
+    core, ref = errors
+    assert core.epoch == ref.epoch
+    assert core.learning_rate == pytest.approx(ref.learning_rate, rel=1e-12)
+    assert str(core) == str(ref)
+    assert_close(core.loss_curve[:-1], ref.loss_curve[:-1], 1e-10, "loss curve")
