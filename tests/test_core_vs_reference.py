@@ -1,4 +1,8 @@
-"""The compiled kernel ``fastsgd._core.train_epochs`` against its NumPy twin.
+"""The compiled kernels ``train_epochs`` against their NumPy twin.
+
+Every compiled core that runs on this machine is checked (``fastsgd._core``, and
+``fastsgd._core_avx2`` where the CPU has AVX2 and FMA: the same source compiled with
+other instructions, so possibly other rounding).
 
 Both are called with the same arguments (each on its own copies of the arrays they write
 to) on seeded random problems covering every schedule, batch size, penalty, optimizer,
@@ -23,12 +27,19 @@ from numpy.testing import assert_allclose
 
 import fastsgd._sgd
 from fastsgd import SGDRegressor, _core, _reference
+from fastsgd._dispatch import available_cores
 from fastsgd._settings import TrainSettings
 
 RTOL = {np.float64: 1e-10, np.float32: 1e-4}
 SCHEDULES = ["constant", "optimal", "invscaling", "adaptive"]
 BATCHES = ["1", "3", "n+5", "full"]
 EXAMPLE_BUDGET = 2500        # n * epochs per reference run: keeps the file fast
+CORES = available_cores()    # name -> compiled module
+
+
+@pytest.fixture(params=list(CORES))
+def core(request):
+    return CORES[request.param]
 
 
 @dataclass
@@ -157,11 +168,10 @@ def make_case(seed, *, schedule, batch, penalty, shuffle, dtype, optimizer):
     return arrays, settings, t, max_epochs, shuffle_seed
 
 
-def both(arrays, settings, t, max_epochs, shuffle_seed):
-    return [run(backend, arrays["X"], arrays["y"], arrays["sw"], arrays["order"],
-                arrays["params"], arrays["accumulators"], arrays["mean"], arrays["inv_std"],
-                settings, t, max_epochs, shuffle_seed)
-            for backend in (_core, _reference)]
+def both(arrays, settings, t, max_epochs, shuffle_seed, core):
+    """(compiled run, reference run) of the same problem."""
+    return [run(backend, *arrays.values(), settings, t, max_epochs, shuffle_seed)
+            for backend in (core, _reference)]
 
 
 CASES = list(itertools.product(SCHEDULES, BATCHES, ["l2", None], [False, True],
@@ -181,14 +191,16 @@ def test_core_matches_reference(schedule, batch, penalty, shuffle, dtype, optimi
         case_seed(schedule, batch, penalty, shuffle, dtype, optimizer, draw),
         schedule=schedule, batch=batch, penalty=penalty, shuffle=shuffle, dtype=dtype,
         optimizer=optimizer)
-    core, ref = both(arrays, settings, t, max_epochs, shuffle_seed)
+    ref = run(_reference, *arrays.values(), settings, t, max_epochs, shuffle_seed)
     assert ref.status != "diverged", "the generated problem should be trainable"
     n = arrays["X"].shape[0]
     updates_per_epoch = -(-n // min(settings.batch_size, n))
     assert ref.t == t + ref.epochs * updates_per_epoch
-    assert_same_run(core, ref, dtype)
     # The run did something: the parameters moved.
-    assert not np.array_equal(core.params, arrays["params"])
+    assert not np.array_equal(ref.params, arrays["params"])
+    for core in CORES.values():
+        assert_same_run(run(core, *arrays.values(), settings, t, max_epochs, shuffle_seed),
+                        ref, dtype)
 
 
 CORNERS = list(itertools.product([(1, 1), (1, 50), (500, 1), (500, 50)], BATCHES,
@@ -212,8 +224,11 @@ def test_core_matches_reference_at_the_size_limits(shape, batch, optimizer):
         optimizer=optimizer, learning_rate="invscaling", eta0=eta0, alpha=1e-3,
         batch_size={"1": 1, "3": 3, "n+5": n + 5, "full": n}[batch], tol=1e-3,
         n_iter_no_change=2)
-    core, ref = both(arrays, settings, 1.0, 4 if n > 1 else 25, int(rng.integers(100)))
-    assert_same_run(core, ref, dtype)
+    seed = int(rng.integers(100))
+    ref = run(_reference, *arrays.values(), settings, 1.0, 4 if n > 1 else 25, seed)
+    for core in CORES.values():
+        assert_same_run(run(core, *arrays.values(), settings, 1.0, 4 if n > 1 else 25, seed),
+                        ref, dtype)
 
 
 def test_random_cases_exercise_the_stopping_rule():
@@ -251,13 +266,13 @@ def plain_problem(n, d, seed=0, dtype=np.float64, mag=None):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("batch_size", [1, 4, 60])
-def test_stopping_rule_fires_identically(batch_size, dtype):
+def test_stopping_rule_fires_identically(batch_size, dtype, core):
     arrays = plain_problem(60, 4, dtype=dtype)
     settings = TrainSettings(learning_rate="constant", eta0=0.1, penalty=None,
                              batch_size=batch_size, tol=1e-3, n_iter_no_change=2)
-    core, ref = both(arrays, settings, 1.0, 200, None)
+    got, ref = both(arrays, settings, 1.0, 200, None, core)
     assert ref.status == "converged" and ref.epochs < 200
-    assert_same_run(core, ref, dtype)
+    assert_same_run(got, ref, dtype)
     # The rule itself: the last n_iter_no_change epochs failed to beat the best so far
     # by tol, the one before them did not.
     curve = ref.curve
@@ -267,66 +282,66 @@ def test_stopping_rule_fires_identically(batch_size, dtype):
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adagrad"])
 @pytest.mark.parametrize("batch_size", [1, 5, 40])
-def test_adaptive_divides_eta_by_five(batch_size, optimizer):
+def test_adaptive_divides_eta_by_five(batch_size, optimizer, core):
     arrays = plain_problem(40, 3)
     if optimizer == "adagrad":
         arrays["accumulators"] = np.zeros(4)
     settings = TrainSettings(optimizer=optimizer, learning_rate="adaptive", eta0=0.3,
                              penalty="l2", alpha=1e-3, batch_size=batch_size, tol=1e-2,
                              n_iter_no_change=1)
-    core, ref = both(arrays, settings, 1.0, 40, None)
+    got, ref = both(arrays, settings, 1.0, 40, None, core)
     k = round(np.log(settings.eta0 / ref.eta) / np.log(5.0))
     assert k >= 2, "eta should have been divided by 5 several times"
     assert ref.eta == pytest.approx(settings.eta0 / 5.0**k, rel=1e-12)
-    assert_same_run(core, ref, np.float64)
+    assert_same_run(got, ref, np.float64)
 
 
-def test_adaptive_stops_dividing_below_1e_6():
+def test_adaptive_stops_dividing_below_1e_6(core):
     arrays = plain_problem(20, 2)
     settings = TrainSettings(learning_rate="adaptive", eta0=1e-5, penalty=None,
                              batch_size=20, tol=10.0, n_iter_no_change=1)
-    core, ref = both(arrays, settings, 1.0, 50, None)
+    got, ref = both(arrays, settings, 1.0, 50, None, core)
     # Epoch 1 improves on +inf; each later one stalls: 1e-5 -> 2e-6 -> 4e-7, which is
     # not > 1e-6, so the fourth epoch's stall stops the run.
     assert ref.status == "converged" and ref.epochs == 4
     assert ref.eta == pytest.approx(4e-7, rel=1e-12)
-    assert_same_run(core, ref, np.float64)
+    assert_same_run(got, ref, np.float64)
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adagrad"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("batch_size", [1, 2])
-def test_single_example_single_feature(batch_size, dtype, optimizer):
+def test_single_example_single_feature(batch_size, dtype, optimizer, core):
     arrays = plain_problem(1, 1, dtype=dtype)
     if optimizer == "adagrad":
         arrays["accumulators"] = np.zeros(2, dtype=dtype)
     settings = TrainSettings(optimizer=optimizer, learning_rate="invscaling", eta0=0.2,
                              batch_size=batch_size, tol=None)
-    core, ref = both(arrays, settings, 1.0, 30, None)
+    got, ref = both(arrays, settings, 1.0, 30, None, core)
     assert ref.t == 31.0 and ref.epochs == 30
-    assert_same_run(core, ref, dtype)
+    assert_same_run(got, ref, dtype)
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adagrad"])
 @pytest.mark.parametrize("batch_size", [1, 7, 50])
-def test_no_intercept_leaves_it_untouched(batch_size, optimizer):
+def test_no_intercept_leaves_it_untouched(batch_size, optimizer, core):
     arrays = plain_problem(50, 3)
     arrays["params"][-1] = 0.25
     if optimizer == "adagrad":
         arrays["accumulators"] = np.full(4, 0.5)
     settings = TrainSettings(optimizer=optimizer, learning_rate="constant", eta0=0.05,
                              fit_intercept=False, batch_size=batch_size, tol=None)
-    core, ref = both(arrays, settings, 1.0, 5, None)
-    assert core.params[-1] == ref.params[-1] == 0.25
+    got, ref = both(arrays, settings, 1.0, 5, None, core)
+    assert got.params[-1] == ref.params[-1] == 0.25
     if optimizer == "adagrad":
-        assert core.accumulators[-1] == ref.accumulators[-1] == 0.5
-    assert_same_run(core, ref, np.float64)
+        assert got.accumulators[-1] == ref.accumulators[-1] == 0.5
+    assert_same_run(got, ref, np.float64)
 
 
 @pytest.mark.parametrize("schedule", ["constant", "invscaling"])
 @pytest.mark.parametrize("batch_size", [1, 3, 30])
 @pytest.mark.parametrize("optimizer", ["sgd", "adagrad"])
-def test_divergence_is_reported_identically(optimizer, batch_size, schedule):
+def test_divergence_is_reported_identically(optimizer, batch_size, schedule, core):
     arrays = plain_problem(30, 5, mag=30.0)
     if optimizer == "adagrad":
         arrays["accumulators"] = np.zeros(6)
@@ -335,27 +350,27 @@ def test_divergence_is_reported_identically(optimizer, batch_size, schedule):
     settings = TrainSettings(optimizer=optimizer, learning_rate=schedule, eta0=eta0,
                              penalty=None, batch_size=batch_size, tol=None)
     with np.errstate(all="ignore"):           # the reference overflows on purpose
-        core, ref = both(arrays, settings, 1.0, 100, None)
-    assert core.status == ref.status == "diverged"
-    assert core.epochs == ref.epochs
+        got, ref = both(arrays, settings, 1.0, 100, None, core)
+    assert got.status == ref.status == "diverged"
+    assert got.epochs == ref.epochs
     # Training stops at the update that made the loss infinite: the same t, and the
     # same learning rate (which the estimator's DivergenceError reports).
-    assert core.t == ref.t
-    assert core.eta == ref.eta
-    assert not np.isfinite(core.curve[-1]) and not np.isfinite(ref.curve[-1])
-    assert_close(core.curve[:-1], ref.curve[:-1], 1e-10, "loss before divergence")
+    assert got.t == ref.t
+    assert got.eta == ref.eta
+    assert not np.isfinite(got.curve[-1]) and not np.isfinite(ref.curve[-1])
+    assert_close(got.curve[:-1], ref.curve[:-1], 1e-10, "loss before divergence")
     # No callback for the diverged epoch.
-    assert len(core.calls) == len(ref.calls) == core.epochs - 1
+    assert len(got.calls) == len(ref.calls) == got.epochs - 1
 
 
-def test_order_is_followed_and_rewritten_between_epochs():
+def test_order_is_followed_and_rewritten_between_epochs(core):
     """The kernel reads `order` afresh every epoch (the caller reshuffles it in place);
     visiting the examples in a given order equals visiting the permuted data in order."""
     arrays = plain_problem(25, 3)
     perm = np.random.default_rng(5).permutation(25)
     settings = TrainSettings(learning_rate="invscaling", eta0=0.1, tol=None)
     permuted = dict(arrays, X=np.ascontiguousarray(arrays["X"][perm]), y=arrays["y"][perm])
-    for backend in (_core, _reference):
+    for backend in (core, _reference):
         a = run(backend, **dict(arrays, order=perm.astype(np.int64)), settings=settings,
                 t=1.0, max_epochs=1, shuffle_seed=None)
         b = run(backend, **permuted, settings=settings, t=1.0, max_epochs=1,
@@ -416,7 +431,7 @@ ESTIMATOR_SETTINGS = {
 
 @pytest.mark.parametrize("layout", ["C64", "F64", "C32", "strided", "int"])
 @pytest.mark.parametrize("name", list(ESTIMATOR_SETTINGS))
-def test_estimator_fit_on_both_backends(name, layout, monkeypatch):
+def test_estimator_fit_on_both_backends(name, layout, monkeypatch, core):
     X, y = estimator_problem()
     X = {"C64": X, "F64": np.asfortranarray(X), "C32": X.astype(np.float32),
          "strided": np.repeat(X, 2, axis=1)[:, ::2],        # a non-contiguous view
@@ -424,7 +439,7 @@ def test_estimator_fit_on_both_backends(name, layout, monkeypatch):
     assert layout in ("C64", "C32") or not X.flags.c_contiguous or X.dtype.kind == "i"
     params = ESTIMATOR_SETTINGS[name]
     sw = np.random.default_rng(1).uniform(0.5, 1.5, size=X.shape[0])
-    a = fit_on(_core, monkeypatch, lambda: SGDRegressor(**params), X, y, sample_weight=sw)
+    a = fit_on(core, monkeypatch, lambda: SGDRegressor(**params), X, y, sample_weight=sw)
     b = fit_on(_reference, monkeypatch, lambda: SGDRegressor(**params), X, y,
                sample_weight=sw)
     dtype = np.float32 if layout == "C32" else np.float64
@@ -433,11 +448,11 @@ def test_estimator_fit_on_both_backends(name, layout, monkeypatch):
 
 
 @pytest.mark.parametrize("name", ["sgd-scaled-batch8-adaptive", "adagrad-scaled-full"])
-def test_estimator_partial_fit_and_warm_start_on_both_backends(name, monkeypatch):
+def test_estimator_partial_fit_and_warm_start_on_both_backends(name, monkeypatch, core):
     X, y = estimator_problem(n=90)
     params = ESTIMATOR_SETTINGS[name]
     models = []
-    for backend in (_core, _reference):
+    for backend in (core, _reference):
         monkeypatch.setattr(fastsgd._sgd, "_BACKEND", backend)
         est = SGDRegressor(**params)
         for chunk in np.array_split(np.arange(90), 3):
@@ -453,19 +468,19 @@ def test_estimator_partial_fit_and_warm_start_on_both_backends(name, monkeypatch
 @pytest.mark.parametrize("batch_size", [1, 4, "full"])
 @pytest.mark.parametrize("learning_rate", ["invscaling", "optimal"])
 def test_estimator_divergence_error_on_both_backends(learning_rate, batch_size,
-                                                     monkeypatch):
+                                                     monkeypatch, core):
     X, y = estimator_problem(n=40)
     X = 50.0 * X
     errors = []
-    for backend in (_core, _reference):
+    for backend in (core, _reference):
         monkeypatch.setattr(fastsgd._sgd, "_BACKEND", backend)
         est = SGDRegressor(learning_rate=learning_rate, eta0=1.0, alpha=0.1,
                            batch_size=batch_size, shuffle=False, tol=None, max_iter=500)
         with np.errstate(all="ignore"), pytest.raises(fastsgd.DivergenceError) as info:
             est.fit(X, y)
         errors.append(info.value)
-    core, ref = errors
-    assert core.epoch == ref.epoch
-    assert core.learning_rate == pytest.approx(ref.learning_rate, rel=1e-12)
-    assert str(core) == str(ref)
-    assert_close(core.loss_curve[:-1], ref.loss_curve[:-1], 1e-10, "loss curve")
+    got, ref = errors
+    assert got.epoch == ref.epoch
+    assert got.learning_rate == pytest.approx(ref.learning_rate, rel=1e-12)
+    assert str(got) == str(ref)
+    assert_close(got.loss_curve[:-1], ref.loss_curve[:-1], 1e-10, "loss curve")

@@ -20,7 +20,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import fastsgd._sgd
-from fastsgd import ConvergenceWarning, DivergenceError, SGDRegressor, _core
+from fastsgd import ConvergenceWarning, DivergenceError, SGDRegressor
 
 
 def problem(n=200, d=5, seed=0, noise=0.1):
@@ -83,23 +83,24 @@ def test_full_batch_gradient_descent_converges_to_lstsq(dtype):
 # No copy of X.
 
 class RecordingBackend(types.SimpleNamespace):
-    """Stands in for fastsgd._core and remembers every X that reached a kernel."""
+    """Stands in for the estimator's compiled core and remembers every X that reached a
+    kernel."""
 
-    def __init__(self):
-        super().__init__(seen=[])
+    def __init__(self, core):
+        super().__init__(core=core, seen=[])
 
     def train_epochs(self, X, *args, **kwargs):
         self.seen.append(X)
-        return _core.train_epochs(X, *args, **kwargs)
+        return self.core.train_epochs(X, *args, **kwargs)
 
     def column_stats(self, X):
         self.seen.append(X)
-        return _core.column_stats(X)
+        return self.core.column_stats(X)
 
 
 @pytest.fixture
 def recorder(monkeypatch):
-    backend = RecordingBackend()
+    backend = RecordingBackend(fastsgd._sgd._BACKEND)
     monkeypatch.setattr(fastsgd._sgd, "_BACKEND", backend)
     return backend
 
