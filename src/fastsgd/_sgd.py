@@ -79,8 +79,9 @@ class SGDRegressor(RegressorMixin, BaseEstimator):
     n_iter_no_change : int >= 1, default=5
         Epochs without improvement before stopping (see ``tol``).
     warm_start : bool, default=False
-        ``fit`` continues from the previous solution (and, with ``scale=True``, keeps
-        the previous feature statistics) instead of starting afresh.
+        ``fit`` continues from the previous solution (and Adagrad's accumulators, and,
+        with ``scale=True``, the previous feature statistics) instead of starting afresh.
+        The update counter ``t_`` restarts at 1, as in scikit-learn.
     optimizer : {"sgd", "adagrad"}, default="sgd"
         Plain gradient steps, or Adagrad's per-parameter steps.
     batch_size : int >= 1 or "full", default=1
@@ -101,7 +102,8 @@ class SGDRegressor(RegressorMixin, BaseEstimator):
     n_iter_ : int
         Epochs run by the last ``fit`` (1 after ``partial_fit``).
     t_ : float
-        1 + the number of updates made since the model was created.
+        1 + the number of updates made by the last ``fit`` and the ``partial_fit`` calls
+        since (``fit`` restarts the count, even with ``warm_start``, as scikit-learn does).
     loss_curve_ : list of float
         Mean training loss of every epoch (penalty excluded), each example evaluated
         with the parameters in force when it was used.  ``fit`` starts a new list,
@@ -286,7 +288,10 @@ class SGDRegressor(RegressorMixin, BaseEstimator):
         params = self._initial_params(X, stats, coef_init, intercept_init, warm)
         accumulators = self._initial_accumulators(params, warm)
         rng = _make_rng(self.random_state)
-        t = float(self.t_) if warm else 1.0
+        # As scikit-learn: every fit restarts the update counter (so decaying schedules
+        # restart), even with warm_start, which reuses only the parameters and Adagrad's
+        # accumulators.  partial_fit continues it.
+        t = 1.0
         result = self._train(X, y, sw, params, accumulators, stats, t, rng, self.max_iter)
 
         self._commit(result, params, accumulators, stats, rng, history=[])
