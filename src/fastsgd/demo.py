@@ -115,6 +115,7 @@ def run_demo(out="fastsgd-demo", echo=print):
     fig, (ax,) = _figure()
     plot_loss_curves({r.setting: r.result for r in first}, ax=ax, x="updates",
                      updates_per_epoch=1)
+    ax.legend(loc="center right")
     ax.set_title("Tip 1: tune the learning rate\n"
                  "full-batch gradient descent, standardized features")
     fig.savefig(paths[0], dpi=100)

@@ -166,9 +166,13 @@ def plot_loss_curves(curves, ax=None, x="updates", *, updates_per_epoch=None):
                           marker="." if len(curve.loss) < 50 else None)
         if curve.diverged_at is not None:
             last = curve.loss[-1] if len(curve.loss) else top
-            ax.plot([curve.diverged_at], [min(last * 10.0, top)], marker="X",
-                    markersize=11, linestyle="none", color=line.get_color(),
-                    label="_diverged", clip_on=False, zorder=5)
+            y_mark = min(last * 10.0, top)
+            ax.plot([curve.diverged_at], [y_mark], marker="X", markersize=11,
+                    linestyle="none", color=line.get_color(), label="_diverged",
+                    clip_on=False, zorder=5)
+            ax.annotate("diverged", (curve.diverged_at, y_mark), xytext=(0, -18),
+                        textcoords="offset points", ha="center", va="top",
+                        color=line.get_color())
 
     ax.set_xlabel({"updates": "parameter updates", "epochs": "epoch",
                    "seconds": "seconds"}[x])
