@@ -92,3 +92,15 @@ def test_out_must_not_be_a_file(tmp_path):
     proc = run("demo", "--out", str(target))
     assert proc.returncode == 2
     assert "not a folder" in proc.stderr
+
+
+def test_without_matplotlib_the_demo_says_how_to_install(tmp_path):
+    code = ("import sys\n"
+            "sys.modules['matplotlib'] = None\n"      # makes `import matplotlib` fail
+            "from fastsgd._cli import main\n"
+            f"sys.exit(main(['demo', '--out', {str(tmp_path / 'out')!r}]))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 1
+    assert "pip install fastsgd[plot]" in proc.stderr
+    assert "Traceback" not in proc.stderr
