@@ -214,7 +214,8 @@ def record_path(estimator, X, y, **fit_params):
     Parameters
     ----------
     estimator : SGDRegressor
-        Not modified: a clone is fitted.
+        Not modified: a fresh clone is fitted (with ``warm_start=False``), so the path
+        starts at ``coef_init``/``intercept_init`` or at zero.
     X, y : training data
     **fit_params
         Passed to ``fit`` (``coef_init``, ``intercept_init``, ``sample_weight``).
