@@ -11,6 +11,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._callback import EpochInfo
 from ._dispatch import CORE
 from ._settings import TrainSettings
 from ._validation import (
@@ -94,6 +95,13 @@ class SGDRegressor(RegressorMixin, BaseEstimator):
         Adagrad's guard, added outside the square root.
     initial_accumulator_value : float >= 0, default=0.0
         Adagrad's starting sum of squared gradients.
+    callback : callable or None, default=None
+        Called as ``callback(info)`` after every completed epoch of ``fit`` and
+        ``partial_fit``, where ``info`` is a :class:`fastsgd.EpochInfo` (epoch, loss,
+        coef and intercept in original units, updates so far, seconds).  With
+        ``batch_size="full"`` an epoch is one update, so the callback sees every
+        parameter vector the descent visits (``fastsgd.plotting.record_path`` uses
+        this).  It runs at epoch boundaries only, with the GIL: None costs nothing.
 
     Attributes
     ----------
@@ -146,6 +154,7 @@ class SGDRegressor(RegressorMixin, BaseEstimator):
         "scale": ["boolean"],
         "eps": [Interval(Real, 0, None, closed="left")],
         "initial_accumulator_value": [Interval(Real, 0, None, closed="left")],
+        "callback": [callable, None],
     }
 
     def __init__(
@@ -175,6 +184,7 @@ class SGDRegressor(RegressorMixin, BaseEstimator):
         scale=False,
         eps=1e-10,
         initial_accumulator_value=0.0,
+        callback=None,
     ):
         self.loss = loss
         self.penalty = penalty
@@ -200,6 +210,7 @@ class SGDRegressor(RegressorMixin, BaseEstimator):
         self.scale = scale
         self.eps = eps
         self.initial_accumulator_value = initial_accumulator_value
+        self.callback = callback
 
     # -- public API ------------------------------------------------------------------------
 
@@ -339,12 +350,15 @@ class SGDRegressor(RegressorMixin, BaseEstimator):
         start = time.perf_counter()
         verbose = self.verbose
         updates_per_epoch = -(-n // settings.batch_size)
+        callback = self.callback
 
         def on_epoch_end(epoch, mean_loss, go_on):
             times.append(time.perf_counter() - start)
+            updates = t - 1 + (epoch + 1) * updates_per_epoch
+            if callback is not None:
+                callback(_epoch_info(epoch, mean_loss, params, stats, updates, times[-1]))
             if verbose:
                 norm = float(np.linalg.norm(params[:-1]))
-                updates = t - 1 + (epoch + 1) * updates_per_epoch
                 print(f"Epoch {epoch + 1}: loss {mean_loss:.6g}, |w| {norm:.6g}, "
                       f"bias {float(params[-1]):.6g}, updates {updates:.0f}, "
                       f"{times[-1]:.3f} s", flush=True)
@@ -484,6 +498,17 @@ class SGDRegressor(RegressorMixin, BaseEstimator):
 
 
 _EMPTY = np.zeros(0, dtype=np.float64)
+
+
+def _epoch_info(epoch, mean_loss, params, stats, updates, seconds) -> EpochInfo:
+    """What a ``callback`` sees: fresh arrays, in the original units of the features."""
+    coef = params[:-1].astype(np.float64)
+    intercept = float(params[-1])
+    if stats is not None:
+        mean, inv_std = stats
+        coef = coef * inv_std
+        intercept -= float(np.dot(coef, mean))
+    return EpochInfo(epoch + 1, float(mean_loss), coef, intercept, int(updates), seconds)
 
 
 class _unchanged_on_error:

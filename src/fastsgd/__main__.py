@@ -1,0 +1,7 @@
+"""``python -m fastsgd``: see ``fastsgd._cli``."""
+
+import sys
+
+from ._cli import main
+
+sys.exit(main())
