@@ -11,6 +11,7 @@ import fastsgd
 from fastsgd import SGDRegressor
 from fastsgd import _core as core
 from fastsgd import _reference as reference
+from fastsgd._settings import TrainSettings
 from fastsgd.exceptions import ConvergenceWarning, DivergenceError
 
 RTOL = {np.float64: 1e-10, np.float32: 1e-4}
@@ -344,3 +345,29 @@ def test_adagrad_beats_sgd_on_badly_scaled_features():
     print(f"training loss after {epochs} epochs: adagrad {ada_loss:.6g}, "
           f"best vanilla SGD {best_sgd:.6g} (eta0 grid: {sgd_losses})")
     assert ada_loss < best_sgd
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("batch_size", [1, 8, 60])
+def test_kernels_update_accumulators_in_place(dtype, batch_size):
+    # The kernel contract itself: params and accumulators are written in place, starting
+    # from whatever they hold, and both backends agree on them and on the returned t.
+    X, y = make_data(n=60, d=4, dtype=dtype, seed=14)
+    sw = np.ones(60, dtype=dtype)
+    order = np.random.default_rng(0).permutation(60).astype(np.int64)
+    settings = TrainSettings(optimizer="adagrad", learning_rate="constant", eta0=0.1,
+                             tol=None, batch_size=batch_size)
+    empty = np.zeros(0)
+    out = []
+    for backend in (core, reference):
+        params = np.full(5, 0.2, dtype=dtype)
+        acc = np.full(5, 0.5, dtype=dtype)
+        curve = np.zeros(3)
+        epochs, t, _, status = backend.train_epochs(X, y, sw, order, params, acc, empty, empty,
+                                                    settings, 4.0, curve)
+        assert (epochs, status) == (3, "max_iter")
+        assert t == 4.0 + 3 * -(-60 // batch_size)
+        assert np.all(acc > 0.5)
+        out.append((params, acc, curve))
+    for fast, slow in zip(out[0], out[1], strict=True):
+        np.testing.assert_allclose(fast, slow, rtol=RTOL[dtype])
