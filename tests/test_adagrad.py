@@ -9,12 +9,17 @@ import pytest
 
 import fastsgd
 from fastsgd import SGDRegressor
-from fastsgd import _core as core
 from fastsgd import _reference as reference
+from fastsgd._dispatch import available_cores
 from fastsgd._settings import TrainSettings
 from fastsgd.exceptions import ConvergenceWarning, DivergenceError
 
 RTOL = {np.float64: 1e-10, np.float32: 1e-4}
+
+# Every compiled core this machine can run (baseline, and the AVX2+FMA build where the CPU
+# has it): each must agree with the NumPy twin.
+CORES = pytest.mark.parametrize("core", list(available_cores().values()),
+                                ids=list(available_cores()))
 
 
 def make_data(n=60, d=5, dtype=np.float64, seed=0):
@@ -47,7 +52,8 @@ def assert_same_model(a, b, rtol):
 @pytest.mark.parametrize("batch_size", [1, 7, "full"])
 @pytest.mark.parametrize("penalty", ["l2", None])
 @pytest.mark.parametrize("shuffle", [False, True])
-def test_core_matches_reference(monkeypatch, dtype, batch_size, penalty, shuffle):
+@CORES
+def test_core_matches_reference(monkeypatch, core, dtype, batch_size, penalty, shuffle):
     X, y = make_data(dtype=dtype)
     params = dict(batch_size=batch_size, penalty=penalty, alpha=0.01, shuffle=shuffle,
                   random_state=3, max_iter=4, tol=None, eta0=0.05,
@@ -69,7 +75,8 @@ def test_core_matches_reference(monkeypatch, dtype, batch_size, penalty, shuffle
     dict(learning_rate="constant", batch_size=3, tol=1e-2, scale=True),
     dict(learning_rate="constant", batch_size=1, eps=0.5, initial_accumulator_value=0.0),
 ])
-def test_core_matches_reference_schedules_stopping_scaling(monkeypatch, dtype, settings):
+@CORES
+def test_core_matches_reference_schedules_stopping_scaling(monkeypatch, core, dtype, settings):
     X, y = make_data(dtype=dtype, seed=1)
     settings = dict(settings)
     fit_params = {}
@@ -349,7 +356,8 @@ def test_adagrad_beats_sgd_on_badly_scaled_features():
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("batch_size", [1, 8, 60])
-def test_kernels_update_accumulators_in_place(dtype, batch_size):
+@CORES
+def test_kernels_update_accumulators_in_place(core, dtype, batch_size):
     # The kernel contract itself: params and accumulators are written in place, starting
     # from whatever they hold, and both backends agree on them and on the returned t.
     X, y = make_data(n=60, d=4, dtype=dtype, seed=14)

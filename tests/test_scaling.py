@@ -12,11 +12,16 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from fastsgd import SGDRegressor
-from fastsgd import _core as core
 from fastsgd import _reference as reference
+from fastsgd._dispatch import available_cores
 from fastsgd.exceptions import DivergenceError
 
 RTOL = {np.float64: 1e-10, np.float32: 1e-4}
+
+# Every compiled core this machine can run (baseline, and the AVX2+FMA build where the CPU
+# has it): each must agree with the NumPy twin.
+CORES = pytest.mark.parametrize("core", list(available_cores().values()),
+                                ids=list(available_cores()))
 
 
 def make_data(n=80, d=4, dtype=np.float64, seed=0):
@@ -169,7 +174,8 @@ def stats_cases():
 
 
 @pytest.mark.parametrize(("name", "X"), list(stats_cases()))
-def test_column_stats(name, X):
+@CORES
+def test_column_stats(core, name, X):
     m_core, s_core = core.column_stats(X)
     m_ref, s_ref = reference.column_stats(X)
     X64 = X.astype(np.float64)
@@ -186,7 +192,8 @@ def test_column_stats(name, X):
     assert np.all(np.abs(s_core - s_ref) <= tol), (s_core, s_ref)
 
 
-def test_column_stats_one_pass_formula_would_fail():
+@CORES
+def test_column_stats_one_pass_formula_would_fail(core):
     # The check above is meaningful: the naive formula is far off on the offset data.
     X = 1e9 + np.random.default_rng(8).standard_normal((5000, 3))
     naive = np.sqrt(np.abs((X * X).mean(axis=0) - X.mean(axis=0) ** 2))
@@ -194,7 +201,8 @@ def test_column_stats_one_pass_formula_would_fail():
     np.testing.assert_allclose(core.column_stats(X)[1], X.std(axis=0), rtol=1e-8)
 
 
-def test_column_stats_does_not_copy_or_modify():
+@CORES
+def test_column_stats_does_not_copy_or_modify(core):
     X = np.random.default_rng(9).standard_normal((50, 3))
     before = X.copy()
     core.column_stats(X)
