@@ -436,7 +436,15 @@ class SGDRegressor(RegressorMixin, BaseEstimator):
     def _statistics(self, X):
         """Feature mean and reciprocal standard deviation (a constant feature: s = 1)."""
         mean, std = _BACKEND.column_stats(X)
-        std = np.where(std > 0.0, std, 1.0)
+        # A constant column's computed mean is rarely exact (0.1 summed n times is not
+        # n * 0.1), so its computed s is a rounding residue like 1e-15, and 1/s would blow
+        # its coefficient up to ~1e15.  Treat as constant every column whose variance is
+        # within the rounding error bound of the two-pass algorithm, as StandardScaler does
+        # (Chan, Golub & LeVeque): var <= n eps var + (n eps mean)^2.
+        n, eps = X.shape[0], np.finfo(np.float64).eps
+        var = std * std
+        constant = var <= n * eps * var + (n * eps * mean) ** 2
+        std = np.where(constant, 1.0, std)
         return mean, 1.0 / std
 
     def _stats_for_partial_fit(self):
