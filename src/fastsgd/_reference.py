@@ -21,6 +21,11 @@ def _learning_rate(settings, eta: float, t: float) -> float:
     if name in ("constant", "adaptive"):
         return eta
     if name == "invscaling":
+        # The kernel's fast paths for the common exponents (square roots, not pow).
+        if settings.power_t == 0.5:
+            return settings.eta0 / math.sqrt(t)
+        if settings.power_t == 0.25:
+            return settings.eta0 / math.sqrt(math.sqrt(t))
         return settings.eta0 / math.pow(t, settings.power_t)
     if name == "optimal":
         return 1.0 / (settings.alpha * (settings.optimal_init + t - 1.0))
@@ -43,15 +48,22 @@ def _sgd_step(w, b, grad, grad_b, eta, l2, fit_intercept):
         b[0] = b[0] - eta * grad_b
 
 
+def _adagrad_scale(accumulated, eps):
+    """sqrt(G) + eps; where that is 0 (eps = 0, no gradient yet, so g = 0) it is 1, so that
+    the step is 0 rather than 0/0."""
+    scale = np.sqrt(accumulated) + eps
+    return np.where(scale != 0.0, scale, 1.0)
+
+
 def _adagrad_step(w, b, acc, grad, grad_b, eta, l2, eps, fit_intercept):
     """Adagrad: each parameter's step divided by the root of its summed squared gradients."""
     d = w.shape[0]
     g = grad + l2 * w.astype(np.float64)
     acc[:d] = acc[:d] + g * g
-    w[:] = w - eta * g / (np.sqrt(acc[:d].astype(np.float64)) + eps)
+    w[:] = w - eta * g / _adagrad_scale(acc[:d].astype(np.float64), eps)
     if fit_intercept:
         acc[d] = acc[d] + grad_b * grad_b
-        b[0] = b[0] - eta * grad_b / (math.sqrt(float(acc[d])) + eps)
+        b[0] = b[0] - eta * grad_b / _adagrad_scale(np.float64(acc[d]), eps)
 
 
 def train_epochs(X, y, sample_weight, order, params, accumulators, mean, inv_std,

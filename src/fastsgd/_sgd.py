@@ -371,7 +371,7 @@ class SGDRegressor(RegressorMixin, BaseEstimator):
             on_epoch_end)
         curve = loss_curve[:epochs].tolist()
         if status == "diverged":
-            raise DivergenceError(epochs, eta, curve)
+            raise DivergenceError(epochs, eta, curve, scaled=stats is not None)
         return {"epochs": epochs, "t": t_end, "status": status, "curve": curve,
                 "times": times}
 

@@ -21,15 +21,18 @@ class DivergenceError(ValueError):
         is not finite); plotting tools draw it to show where the run blew up.
     """
 
-    def __init__(self, epoch: int, learning_rate: float, loss_curve: list[float]):
+    def __init__(self, epoch: int, learning_rate: float, loss_curve: list[float],
+                 scaled: bool = False):
         self.epoch = epoch
         self.learning_rate = learning_rate
         self.loss_curve = list(loss_curve)
+        self.scaled = scaled
+        advice = ("Use a smaller eta0." if scaled else
+                  "Use a smaller eta0, or scale=True to standardize the features.")
         super().__init__(
             f"Training diverged in epoch {epoch} at learning rate {learning_rate:.6g}: "
-            "the loss or a parameter became infinite or NaN. Use a smaller eta0, or "
-            "scale=True to standardize the features."
+            f"the loss or a parameter became infinite or NaN. {advice}"
         )
 
     def __reduce__(self):
-        return (type(self), (self.epoch, self.learning_rate, self.loss_curve))
+        return (type(self), (self.epoch, self.learning_rate, self.loss_curve, self.scaled))
