@@ -6,6 +6,10 @@ with finite numbers (a diverged epoch stops early and would look fast), and
 ``time_factor`` turns the measured seconds into seconds per full epoch (the NumPy
 reference runs on a slice of the rows and is scaled up; every other contender has 1).
 
+"core" is the compiled core the estimator uses on this machine (``fastsgd._dispatch``:
+the AVX2/FMA build where the CPU has it, else the baseline ``fastsgd._core``);
+``core_variant`` times a particular one.
+
 Everything runs with BLAS limited to one thread (``single_threaded()``): the kernels are
 single-threaded, and the floor is "one single-threaded ``X @ w``", the time an epoch needs
 just to read X once.
@@ -22,6 +26,7 @@ from threadpoolctl import threadpool_limits
 
 import fastsgd
 from fastsgd import _core, _reference
+from fastsgd._dispatch import CORE, available_cores
 from fastsgd._settings import TrainSettings
 
 # The dense shapes of issue 2, and small ones of the same aspect ratios for CI (seconds).
@@ -195,7 +200,7 @@ class Kernel(Contender):
             self.mean, self.inv_std = mean, 1.0 / np.where(std > 0, std, 1.0)
         else:
             self.mean = self.inv_std = np.zeros(0, dtype=np.float64)
-        self.label = label or ("core" if backend is _core else "reference")
+        self.label = label or ("reference" if backend is _reference else "core")
 
     def prepare(self):
         self.params[:] = 0.0
@@ -216,9 +221,19 @@ def _replace(settings, **changes):
     return dataclasses.replace(settings, **changes)
 
 
-def core(X, y, optimizer="sgd", batch=1, scale=False, label=None):
+def core(X, y, optimizer="sgd", batch=1, scale=False, label=None, module=CORE):
     n, d = X.shape
-    return Kernel(_core, X, y, settings_for(optimizer, batch, n, d), scale=scale, label=label)
+    return Kernel(module, X, y, settings_for(optimizer, batch, n, d), scale=scale,
+                  label=label)
+
+
+def core_variant(name: str):
+    """The compiled core called ``name`` ("baseline", "avx2"), None if it cannot run here."""
+    return available_cores().get(name)
+
+
+def core_name(module=CORE) -> str:
+    return {m: name for name, m in available_cores().items()}.get(module, module.__name__)
 
 
 def reference(X, y, rows, optimizer="sgd", batch=1, scale=False):

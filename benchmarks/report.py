@@ -163,6 +163,10 @@ def dense_rows(table: Table, shapes, mid, ref_rows, rounds, quick):
             c["core sgd b1 float32"] = W.core(X32, y32)
             c["floor X@w float32"] = W.Floor(X32)
             c["core adagrad b1 float32"] = W.core(X32, y32, "adagrad")
+            baseline = W.core_variant("baseline")
+            if baseline is not W.CORE:
+                c["baseline core sgd b1"] = W.core(X, y, module=baseline)
+                c["baseline core adagrad b1"] = W.core(X, y, "adagrad", module=baseline)
             lightning = W.lightning_adagrad(X, y)
             torch = W.torch_adagrad(X, y)
             if lightning is not None:
@@ -215,6 +219,10 @@ def dense_rows(table: Table, shapes, mid, ref_rows, rounds, quick):
                         med, "core adagrad b1 float32", "core adagrad b1")
             table.ratio("core ÷ floor (X@w), float32", f"{shape_label(shape)} float32, sgd, "
                         "batch 1", med, "core sgd b1 float32", "floor X@w float32")
+            if "baseline core sgd b1" in c:
+                for opt in ("sgd", "adagrad"):
+                    table.ratio(f"baseline core ÷ {W.core_name()} core", f"{data}, {opt}, "
+                                "batch 1", med, f"baseline core {opt} b1", f"core {opt} b1")
             if lightning_seen:
                 table.ratio("lightning AdaGradRegressor ÷ core adagrad", f"{data}, batch 1",
                             med, "lightning AdaGrad", "core adagrad b1")
@@ -377,6 +385,8 @@ def machine_info() -> dict:
         "scikit-learn": sklearn.__version__,
         "fastsgd": getattr(fastsgd, "__version__", None) or _dist_version("fastsgd"),
         "fastsgd_commit": commit,
+        "fastsgd_core": W.core_name(),
+        "fastsgd_core_env": os.environ.get("FASTSGD_CORE", "auto"),
         "blas": blas,
         "openblas_env": {k: v for k, v in sorted(os.environ.items())
                          if k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
@@ -402,7 +412,8 @@ def machine_markdown(info: dict, quick: bool, rounds: int) -> str:
         f" on {info['cpu']} ({info['logical_cpus']} logical CPUs; "
         f"{', '.join(info['cpu_simd']) or 'no AVX'}), BLAS limited to 1 thread.  ",
         f"Python {info['python']}, NumPy {info['numpy']}, SciPy {info['scipy']}, "
-        f"scikit-learn {info['scikit-learn']}, fastsgd {info['fastsgd']}{commit}.  ",
+        f"scikit-learn {info['scikit-learn']}, fastsgd {info['fastsgd']}{commit}, "
+        f"compiled core: {info['fastsgd_core']} (FASTSGD_CORE={info['fastsgd_core_env']}).  ",
         f"BLAS: {blas}. OpenBLAS environment: {env}.  ",
         f"Each number: ratio of medians of {rounds} interleaved rounds after a warm-up; "
         "one epoch, shuffle=False, L2 alpha=1e-4.",

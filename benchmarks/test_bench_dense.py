@@ -15,6 +15,7 @@ import _workloads as W
 import pytest
 from _suite import MID, REFERENCE_ROWS, SHAPES, run_benchmark
 
+import fastsgd._sgd
 from fastsgd import _core, _reference
 
 CASES = []
@@ -115,8 +116,18 @@ def test_core_adagrad_minibatch(benchmark, case):
     run_benchmark(benchmark, W.core(X, y, "adagrad", W.MINI_BATCH), group(case))
 
 
+@pytest.mark.parametrize("case", [c for c in CASES if c[0] == MID and c[1:3] == ("float64", "sgd")
+                                  and not c[4]], ids=case_id)
+def test_core_baseline(benchmark, case):
+    """The baseline build next to the dispatched one, where the CPU runs another (AVX2)."""
+    if W.core_variant("baseline") is W.CORE:
+        pytest.skip("the dispatched core is the baseline build on this CPU")
+    X, y = data(case)
+    run_benchmark(benchmark, W.core(X, y, "sgd", case[3], module=_core), group(case))
+
+
 def test_core_is_the_compiled_module():
-    """The suites time what they say: the compiled core, not the twin."""
+    """The suites time what they say: the estimator's compiled core, not the twin."""
     X, y = W.dense_data(*SHAPES[0])
-    assert W.core(X, y).backend is _core
-    assert _core.__file__.endswith((".so", ".pyd"))
+    assert W.core(X, y).backend is fastsgd._sgd._BACKEND
+    assert W.CORE.__file__.endswith((".so", ".pyd"))
