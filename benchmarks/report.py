@@ -7,10 +7,12 @@
 
 Every comparison runs in this one process.  The contenders of a data set are timed round
 by round, interleaved (A B C A B C ...), so that the drift of a shared machine hits them
-all alike; each gets one warm-up run, then the median of ``--rounds`` (>= 5) rounds is
-kept.  Only ratios of those medians are reported as results; the seconds are shown for
-reference.  BLAS is limited to one thread throughout: the kernels are single-threaded and
-the floor is one single-threaded ``X @ w`` (an epoch has to read X at least once).
+all alike; each gets one warm-up epoch, then the median of ``--rounds`` (>= 5) rounds is
+kept, a round's sample of a contender being the fastest of a few back-to-back epochs
+(enough for ~50 ms; see ``measure``).  Only ratios of those medians are reported as
+results; the seconds are shown for reference.  BLAS is limited to one thread throughout:
+the kernels are single-threaded and the floor is one single-threaded ``X @ w`` (an epoch
+has to read X at least once).
 
 Peak memory is measured in a fresh subprocess per contender: the rise of the process's
 peak resident memory (Linux VmHWM, reset just before) during ``fit``, divided by the
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import math
 import os
 import platform
 import re
@@ -49,23 +52,41 @@ def log(*args):
 # ---------------------------------------------------------------------------------------
 # Measuring.
 
-def measure(contenders: dict, rounds: int, warmup: int = 1) -> dict:
-    """Median seconds per epoch of each contender, timed in interleaved rounds."""
+def _time_once(c) -> float:
+    c.prepare()
+    t0 = time.perf_counter()
+    c.run()
+    return time.perf_counter() - t0
+
+
+def measure(contenders: dict, rounds: int, sample_seconds: float = 0.05,
+            max_repeats: int = 20) -> dict:
+    """Median seconds per epoch of each contender, timed in interleaved rounds.
+
+    One warm-up epoch each, then ``rounds`` rounds; in a round every contender, in turn,
+    gives one sample: the fastest of k back-to-back epochs, k chosen (from the warm-up,
+    at most ``max_repeats``) so that a sample lasts about ``sample_seconds``.  On a
+    shared machine a 5 ms epoch is easily hit by a whole time slice of another job; the
+    fastest of a few is the epoch's own cost, and the median over rounds discards the
+    rounds where the machine was busy throughout.
+    """
     times: dict[str, list[float]] = {name: [] for name in contenders}
     healthy = {name: True for name in contenders}
-    for r in range(warmup + rounds):
+    repeats = {}
+    for name, c in contenders.items():
+        warm = _time_once(c)
+        healthy[name] = c.ok()
+        repeats[name] = max(1, min(max_repeats, math.ceil(sample_seconds / max(warm, 1e-9))))
+    for _ in range(rounds):
         for name, c in contenders.items():
-            c.prepare()
-            t0 = time.perf_counter()
-            c.run()
-            elapsed = time.perf_counter() - t0
+            best = min(_time_once(c) for _ in range(repeats[name]))
             healthy[name] = healthy[name] and c.ok()
-            if r >= warmup:
-                times[name].append(elapsed * c.time_factor)
+            times[name].append(best * c.time_factor)
     for name, ok in healthy.items():
         if not ok:
             log(f"  warning: {name} ended an epoch with non-finite numbers (diverged)")
-    return {name: {"median": statistics.median(ts), "rounds": ts, "finite": healthy[name]}
+    return {name: {"median": statistics.median(ts), "rounds": ts, "finite": healthy[name],
+                   "repeats_per_sample": repeats[name]}
             for name, ts in times.items()}
 
 
@@ -146,7 +167,7 @@ def dense_rows(table: Table, shapes, mid, ref_rows, rounds, quick):
         c = {
             "floor X@w": W.Floor(X),
             "floor X@w+X.T@r": W.Floor(X, full=True),
-            "read X.sum()": W.ReadOnce(X),
+            "read x@x": W.ReadOnce(X),
             "core sgd b1": W.core(X, y),
             "core adagrad b1": W.core(X, y, "adagrad"),
             f"core sgd b{W.MINI_BATCH}": W.core(X, y, batch=W.MINI_BATCH),
@@ -177,12 +198,12 @@ def dense_rows(table: Table, shapes, mid, ref_rows, rounds, quick):
                 c[f"torch Adagrad b{W.MINI_BATCH}"] = torch
                 torch_seen = True
         log(f"dense {shape_label(shape)}: {len(c)} contenders x {rounds} rounds")
-        med = W_measure(c, rounds)
+        med = measure_single_threaded(c, rounds)
         data = f"{shape_label(shape)} float64"
         full_size = not quick
         b1 = f"{data}, sgd, batch 1"
         table.ratio("floor X@w ÷ one streaming read of X (how tight the floor is)", data, med,
-                    "floor X@w", "read X.sum()")
+                    "floor X@w", "read x@x")
         table.ratio("core ÷ floor (X@w)", b1, med, "core sgd b1", "floor X@w",
                     ("≤", 2, "issue 2") if full_size and shape == (100_000, 100) else None)
         target = None
@@ -238,7 +259,7 @@ def dense_rows(table: Table, shapes, mid, ref_rows, rounds, quick):
         yield shape, med
 
 
-def W_measure(contenders, rounds):
+def measure_single_threaded(contenders, rounds):
     with W.single_threaded():
         return measure(contenders, rounds)
 
@@ -260,7 +281,7 @@ def sparse_rows(table: Table, spec, rounds, quick):
          "fastsgd adagrad": W.sparse_fastsgd(X, y, "adagrad"),
          "scikit-learn": W.sparse_sklearn(X, y)}
     log(f"sparse: {len(c)} contenders x {rounds} rounds")
-    med = W_measure(c, rounds)
+    med = measure_single_threaded(c, rounds)
     judge = not quick
     table.ratio("sparse: fastsgd sgd (L2) ÷ scikit-learn", data, med, "fastsgd sgd",
                 "scikit-learn", ("≤", 1, "issue 8") if judge else None)
@@ -415,7 +436,8 @@ def machine_markdown(info: dict, quick: bool, rounds: int) -> str:
         f"scikit-learn {info['scikit-learn']}, fastsgd {info['fastsgd']}{commit}, "
         f"compiled core: {info['fastsgd_core']} (FASTSGD_CORE={info['fastsgd_core_env']}).  ",
         f"BLAS: {blas}. OpenBLAS environment: {env}.  ",
-        f"Each number: ratio of medians of {rounds} interleaved rounds after a warm-up; "
+        f"Each ratio: of medians over {rounds} interleaved rounds after a warm-up, a round's "
+        "sample being the fastest of k back-to-back epochs (k ≥ 1, a sample ≈ 50 ms); "
         "one epoch, shuffle=False, L2 alpha=1e-4.",
     ])
 
@@ -436,7 +458,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small shapes, seconds")
     parser.add_argument("--rounds", type=int, default=None,
-                        help="timed rounds per contender (>= 5; default 7, 5 with --quick)")
+                        help="timed rounds per contender (>= 5; default 15, 5 with --quick)")
     parser.add_argument("--json", metavar="PATH", help="also write the numbers as JSON")
     parser.add_argument("--update-readme", nargs="?", const=str(REPO / "README.md"),
                         metavar="README", help="rewrite the table between the markers")
@@ -450,7 +472,7 @@ def main(argv=None) -> int:
         memory_child(kind, int(n), int(d))
         return 0
 
-    rounds = args.rounds or (5 if args.quick else 7)
+    rounds = args.rounds or (5 if args.quick else 15)
     if rounds < 5:
         parser.error("--rounds must be at least 5")
     quick = args.quick
