@@ -259,9 +259,14 @@ def dense_rows(table: Table, shapes, mid, ref_rows, rounds, quick):
         yield shape, med
 
 
+# Seconds a round's sample of a contender lasts at least (see measure); --quick sets less.
+SAMPLE_SECONDS = {"full": 0.05, "quick": 0.01}
+_sample_seconds = SAMPLE_SECONDS["full"]
+
+
 def measure_single_threaded(contenders, rounds):
     with W.single_threaded():
-        return measure(contenders, rounds)
+        return measure(contenders, rounds, sample_seconds=_sample_seconds)
 
 
 def sparse_rows(table: Table, spec, rounds, quick):
@@ -437,7 +442,8 @@ def machine_markdown(info: dict, quick: bool, rounds: int) -> str:
         f"compiled core: {info['fastsgd_core']} (FASTSGD_CORE={info['fastsgd_core_env']}).  ",
         f"BLAS: {blas}. OpenBLAS environment: {env}.  ",
         f"Each ratio: of medians over {rounds} interleaved rounds after a warm-up, a round's "
-        "sample being the fastest of k back-to-back epochs (k ≥ 1, a sample ≈ 50 ms); "
+        f"sample being the fastest of k back-to-back epochs (k ≥ 1, a sample ≥ "
+        f"{_sample_seconds * 1000:g} ms); "
         "one epoch, shuffle=False, L2 alpha=1e-4.",
     ])
 
@@ -476,6 +482,8 @@ def main(argv=None) -> int:
     if rounds < 5:
         parser.error("--rounds must be at least 5")
     quick = args.quick
+    global _sample_seconds
+    _sample_seconds = SAMPLE_SECONDS["quick" if quick else "full"]
     shapes = W.SHAPES_QUICK if quick else W.SHAPES_FULL
     mid = W.MID_QUICK if quick else W.MID_FULL
     ref_rows = W.REFERENCE_ROWS_QUICK if quick else W.REFERENCE_ROWS_FULL
