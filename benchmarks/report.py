@@ -9,8 +9,9 @@ Every comparison runs in this one process.  The contenders of a data set are tim
 by round, interleaved (A B C A B C ...), so that the drift of a shared machine hits them
 all alike; each gets one warm-up epoch, then the median of ``--rounds`` (>= 5) rounds is
 kept, a round's sample of a contender being the fastest of a few back-to-back epochs
-(enough for ~50 ms; see ``measure``).  Only ratios of those medians are reported as
-results; the seconds are shown for reference.  BLAS is limited to one thread throughout:
+(enough for ~50 ms; see ``measure``).  A ratio is the median of the per-round ratios of
+two contenders (timed a moment apart, so a slow spell of the machine cancels); the
+medians of the seconds are shown for reference.  BLAS is limited to one thread throughout:
 the kernels are single-threaded and the floor is one single-threaded ``X @ w`` (an epoch
 has to read X at least once).
 
@@ -77,8 +78,11 @@ def measure(contenders: dict, rounds: int, sample_seconds: float = 0.05,
         warm = _time_once(c)
         healthy[name] = c.ok()
         repeats[name] = max(1, min(max_repeats, math.ceil(sample_seconds / max(warm, 1e-9))))
-    for _ in range(rounds):
-        for name, c in contenders.items():
+    order = list(contenders.items())
+    for r in range(rounds):
+        # Every other round runs backwards (A B C, C B A, ...): a machine slowing down or
+        # speeding up through a round then favours no contender on average.
+        for name, c in order if r % 2 == 0 else order[::-1]:
             best = min(_time_once(c) for _ in range(repeats[name]))
             healthy[name] = healthy[name] and c.ok()
             times[name].append(best * c.time_factor)
@@ -102,10 +106,11 @@ class Table:
     def ratio(self, comparison, data, med, num, den, target=None):
         """Add the row num / den; ``target`` is (op, bound, source) or None."""
         a, b = med[num]["median"], med[den]["median"]
-        value = a / b
-        # The two were timed in the same rounds: the spread of the per-round ratios shows
-        # how much the machine's noise could move the ratio of medians.
+        # The two were timed in the same rounds, a moment apart: the ratio is the median
+        # of the per-round ratios, so that a slow spell of the machine, which hits both
+        # samples of a round, cancels.  Their range shows how noisy the machine was.
         paired = [x / y for x, y in zip(med[num]["rounds"], med[den]["rounds"], strict=True)]
+        value = statistics.median(paired)
         row = {"comparison": comparison, "data": data, "ratio": value,
                "round_ratio_min": min(paired), "round_ratio_max": max(paired),
                "numerator": num, "numerator_s": a, "denominator": den, "denominator_s": b,
@@ -158,47 +163,60 @@ class Table:
         return "\n".join(lines)
 
 
+def dense_contenders(X, y, mid_shape: bool, baseline) -> dict:
+    """The contenders of one dense shape, in an order where the two sides of each
+    comparison run next to each other.  The mid shape adds float32, scale=True, the
+    baseline build (when ``baseline`` is given) and the optional contenders."""
+    X32, y32 = W.dense_data(*X.shape, "float32") if mid_shape else (None, None)
+    lightning = W.lightning_adagrad(X, y) if mid_shape else None
+    torch = W.torch_adagrad(X, y) if mid_shape else None
+    mb = W.MINI_BATCH
+    with_baseline = baseline is not None
+    candidates = [
+        ("read x@x", lambda: W.ReadOnce(X), True),
+        ("floor X@w", lambda: W.Floor(X), True),
+        ("core sgd b1", lambda: W.core(X, y), True),
+        ("core sgd b1 scale", lambda: W.core(X, y, scale=True), mid_shape),
+        ("baseline core sgd b1", lambda: W.core(X, y, module=baseline), with_baseline),
+        ("core sgd b1 float32", lambda: W.core(X32, y32), mid_shape),
+        ("floor X@w float32", lambda: W.Floor(X32), mid_shape),
+        ("fastsgd fit sgd b1", lambda: W.fastsgd_fit(X, y), True),
+        ("scikit-learn", lambda: W.sklearn_fit(X, y), True),
+        (f"core sgd b{mb}", lambda: W.core(X, y, batch=mb), True),
+        ("core adagrad b1", lambda: W.core(X, y, "adagrad"), True),
+        ("core adagrad b1 scale", lambda: W.core(X, y, "adagrad", scale=True), mid_shape),
+        ("baseline core adagrad b1", lambda: W.core(X, y, "adagrad", module=baseline),
+         with_baseline),
+        ("core adagrad b1 float32", lambda: W.core(X32, y32, "adagrad"), mid_shape),
+        ("lightning AdaGrad", lambda: lightning, lightning is not None),
+        (f"core adagrad b{mb}", lambda: W.core(X, y, "adagrad", batch=mb), torch is not None),
+        (f"torch Adagrad b{mb}", lambda: torch, torch is not None),
+        ("core sgd full", lambda: W.core(X, y, batch="full"), True),
+        ("core adagrad full", lambda: W.core(X, y, "adagrad", batch="full"), True),
+        ("floor X@w+X.T@r", lambda: W.Floor(X, full=True), True),
+    ]
+    return {name: make() for name, make, wanted in candidates if wanted}
+
+
 def dense_rows(table: Table, shapes, mid, ref_rows, rounds, quick):
     """All dense comparisons, one interleaved measurement per shape."""
     lightning_seen = torch_seen = False
     for shape in shapes:
         n, d = shape
         X, y = W.dense_data(n, d)
-        c = {
-            "floor X@w": W.Floor(X),
-            "floor X@w+X.T@r": W.Floor(X, full=True),
-            "read x@x": W.ReadOnce(X),
-            "core sgd b1": W.core(X, y),
-            "core adagrad b1": W.core(X, y, "adagrad"),
-            f"core sgd b{W.MINI_BATCH}": W.core(X, y, batch=W.MINI_BATCH),
-            "core sgd full": W.core(X, y, batch="full"),
-            "core adagrad full": W.core(X, y, "adagrad", batch="full"),
-            "fastsgd fit sgd b1": W.fastsgd_fit(X, y),
-            "scikit-learn": W.sklearn_fit(X, y),
-            "reference sgd b1": W.reference(X, y, ref_rows),
-        }
-        if shape == mid:
-            X32, y32 = W.dense_data(n, d, "float32")
-            c["core sgd b1 scale"] = W.core(X, y, scale=True)
-            c["core adagrad b1 scale"] = W.core(X, y, "adagrad", scale=True)
-            c["core sgd b1 float32"] = W.core(X32, y32)
-            c["floor X@w float32"] = W.Floor(X32)
-            c["core adagrad b1 float32"] = W.core(X32, y32, "adagrad")
-            baseline = W.core_variant("baseline")
-            if baseline is not W.CORE:
-                c["baseline core sgd b1"] = W.core(X, y, module=baseline)
-                c["baseline core adagrad b1"] = W.core(X, y, "adagrad", module=baseline)
-            lightning = W.lightning_adagrad(X, y)
-            torch = W.torch_adagrad(X, y)
-            if lightning is not None:
-                c["lightning AdaGrad"] = lightning
-                lightning_seen = True
-            if torch is not None:
-                c[f"core adagrad b{W.MINI_BATCH}"] = W.core(X, y, "adagrad", batch=W.MINI_BATCH)
-                c[f"torch Adagrad b{W.MINI_BATCH}"] = torch
-                torch_seen = True
+        mid_shape = shape == mid
+        baseline = W.core_variant("baseline")
+        with_baseline = mid_shape and baseline is not W.CORE
+        c = dense_contenders(X, y, mid_shape, baseline if with_baseline else None)
+        lightning_seen = lightning_seen or "lightning AdaGrad" in c
+        torch_seen = torch_seen or f"torch Adagrad b{W.MINI_BATCH}" in c
         log(f"dense {shape_label(shape)}: {len(c)} contenders x {rounds} rounds")
         med = measure_single_threaded(c, rounds)
+        # The NumPy twin takes a second or more per sample: timed apart (next to the core
+        # again), so that it does not stretch the rounds of the close comparisons.
+        log(f"dense {shape_label(shape)}: reference next to the core, 5 rounds")
+        med_ref = measure_single_threaded(
+            {"core sgd b1": W.core(X, y), "reference sgd b1": W.reference(X, y, ref_rows)}, 5)
         data = f"{shape_label(shape)} float64"
         full_size = not quick
         b1 = f"{data}, sgd, batch 1"
@@ -216,7 +234,7 @@ def dense_rows(table: Table, shapes, mid, ref_rows, rounds, quick):
                     "core sgd b1")
         scale_up = n / min(ref_rows, n)
         table.ratio("reference ÷ core (reference timed on a slice, scaled)",
-                    f"{b1}; slice of {min(ref_rows, n)} rows ×{scale_up:g}", med,
+                    f"{b1}; slice of {min(ref_rows, n)} rows ×{scale_up:g}", med_ref,
                     "reference sgd b1", "core sgd b1")
         table.ratio("adagrad ÷ vanilla (core)", f"{data}, batch 1", med, "core adagrad b1",
                     "core sgd b1")
@@ -240,7 +258,7 @@ def dense_rows(table: Table, shapes, mid, ref_rows, rounds, quick):
                         med, "core adagrad b1 float32", "core adagrad b1")
             table.ratio("core ÷ floor (X@w), float32", f"{shape_label(shape)} float32, sgd, "
                         "batch 1", med, "core sgd b1 float32", "floor X@w float32")
-            if "baseline core sgd b1" in c:
+            if with_baseline:
                 for opt in ("sgd", "adagrad"):
                     table.ratio(f"baseline core ÷ {W.core_name()} core", f"{data}, {opt}, "
                                 "batch 1", med, f"baseline core {opt} b1", f"core {opt} b1")
@@ -256,7 +274,7 @@ def dense_rows(table: Table, shapes, mid, ref_rows, rounds, quick):
                             f"torch Adagrad b{W.MINI_BATCH}", f"core adagrad b{W.MINI_BATCH}")
             else:
                 table.missing("PyTorch Adagrad ÷ core adagrad", bm, NOT_INSTALLED)
-        yield shape, med
+        yield shape, med | {"reference sgd b1": med_ref["reference sgd b1"]}
 
 
 # Seconds a round's sample of a contender lasts at least (see measure); --quick sets less.
@@ -441,9 +459,9 @@ def machine_markdown(info: dict, quick: bool, rounds: int) -> str:
         f"scikit-learn {info['scikit-learn']}, fastsgd {info['fastsgd']}{commit}, "
         f"compiled core: {info['fastsgd_core']} (FASTSGD_CORE={info['fastsgd_core_env']}).  ",
         f"BLAS: {blas}. OpenBLAS environment: {env}.  ",
-        f"Each ratio: of medians over {rounds} interleaved rounds after a warm-up, a round's "
-        f"sample being the fastest of k back-to-back epochs (k ≥ 1, a sample ≥ "
-        f"{_sample_seconds * 1000:g} ms); "
+        f"Each ratio: the median over {rounds} interleaved rounds (after a warm-up) of the "
+        "per-round ratio, a round's sample of a contender being the fastest of k "
+        f"back-to-back epochs (k ≥ 1, a sample ≥ {_sample_seconds * 1000:g} ms); "
         "one epoch, shuffle=False, L2 alpha=1e-4.",
     ])
 
