@@ -486,6 +486,7 @@ def main(argv=None) -> int:
     parser.add_argument("--json", metavar="PATH", help="also write the numbers as JSON")
     parser.add_argument("--update-readme", nargs="?", const=str(REPO / "README.md"),
                         metavar="README", help="rewrite the table between the markers")
+    parser.add_argument("--no-dense", action="store_true", help="skip the dense rows")
     parser.add_argument("--no-sparse", action="store_true", help="skip the sparse rows")
     parser.add_argument("--no-memory", action="store_true", help="skip the memory rows")
     parser.add_argument("--memory-child", nargs=3, help=argparse.SUPPRESS)
@@ -510,8 +511,9 @@ def main(argv=None) -> int:
     info = machine_info()
     table = Table(judge=not quick)
     timings = {}
-    for shape, med in dense_rows(table, shapes, mid, ref_rows, rounds, quick):
-        timings[shape_label(shape)] = med
+    if not args.no_dense:
+        for shape, med in dense_rows(table, shapes, mid, ref_rows, rounds, quick):
+            timings[shape_label(shape)] = med
     if not args.no_sparse:
         med = sparse_rows(table, W.SPARSE_QUICK if quick else W.SPARSE_FULL, rounds, quick)
         if med is not None:
