@@ -20,6 +20,7 @@ from ._validation import (
     check_not_reserved,
     check_weights,
     check_xy,
+    without_bools,
 )
 from .exceptions import ConvergenceWarning, DivergenceError
 
@@ -156,6 +157,7 @@ class SGDRegressor(RegressorMixin, BaseEstimator):
         "initial_accumulator_value": [Interval(Real, 0, None, closed="left")],
         "callback": [callable, None],
     }
+    _parameter_constraints = without_bools(_parameter_constraints)
 
     def __init__(
         self,
