@@ -7,10 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from _kernel_recorder import install
 
 from fastsgd import SGDRegressor
-
-from _kernel_recorder import install
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(20, 3))

@@ -8,10 +8,9 @@ import textwrap
 
 import numpy as np
 import pytest
+from _kernel_recorder import install
 
 from fastsgd import SGDRegressor
-
-from _kernel_recorder import install
 
 
 def _problem(dtype, n=300, d=5, seed=0):
