@@ -223,3 +223,35 @@ def test_wrong_number_of_features_later():
     warm = SGDRegressor(max_iter=3, tol=None, warm_start=True).fit(X, Y)
     with pytest.raises(ValueError, match="warm_start=True but X has 2 features"):
         warm.fit(X[:, :2], Y)
+
+
+# Finite input whose numbers leave the representable range on the way to the kernel, or
+# back from it: each an error that says so, never an inf or NaN passed on in silence.
+def test_y_too_large_for_float32_training():
+    with pytest.raises(ValueError, match="y holds values too large for float32"):
+        SGDRegressor().fit(np.ones((3, 2), np.float32), np.array([1e39, 0.0, 0.0]))
+
+
+def test_scale_statistics_that_overflow():
+    Xo = np.array([[1.5e154], [0.0], [0.0], [0.0], [0.0]])
+    with pytest.raises(ValueError, match="scale=True cannot standardize feature 0"):
+        SGDRegressor(scale=True).fit(Xo, np.zeros(5))
+    # Without scaling the same data is a plain divergence (the loss overflows).
+    with pytest.raises(ValueError):
+        SGDRegressor().fit(Xo, np.ones(5))
+
+
+def test_coef_init_too_large_for_float32():
+    with pytest.raises(ValueError, match="starting coefficients .* not finite"):
+        SGDRegressor().fit(np.ones((3, 2), np.float32), np.zeros(3), coef_init=[1e39, 0.0])
+
+
+def test_coefficients_that_overflow_when_reported_in_original_units():
+    # std 5e-31: the standardized model is fine, w / s exceeds float32.
+    Xs = np.array([[0.0], [1e-30]] * 5, dtype=np.float32)
+    ys = np.array([0.0, 1e10] * 5)
+    est = SGDRegressor(optimizer="adagrad", eta0=1e9, learning_rate="constant", scale=True,
+                       max_iter=5, tol=None)
+    with pytest.raises(ValueError, match="coefficients in the units of X are not finite"):
+        est.fit(Xs, ys)
+    assert not hasattr(est, "coef_")

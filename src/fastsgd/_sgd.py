@@ -18,6 +18,8 @@ from ._validation import (
     FLOAT_DTYPES,
     check_init,
     check_not_reserved,
+    check_reported_model,
+    check_statistics,
     check_weights,
     check_xy,
     without_bools,
@@ -400,8 +402,12 @@ class SGDRegressor(RegressorMixin, BaseEstimator):
             self.scale_std_ = 1.0 / inv_std
             coef = w * inv_std
             intercept = b - float(np.dot(coef, mean))
-        self.coef_ = coef.astype(params.dtype)
-        self.intercept_ = np.array([intercept], dtype=params.dtype)
+        with np.errstate(over="ignore", invalid="ignore"):
+            self.coef_ = coef.astype(params.dtype)
+            self.intercept_ = np.array([intercept], dtype=params.dtype)
+        # Finite in the trained space, yet possibly not in original units (w / s with a tiny
+        # s) or in float32: an error, never a silent inf.  Raising here undoes the commit.
+        check_reported_model(self.coef_, self.intercept_)
 
     # -- pieces ------------------------------------------------------------------------------
 
@@ -442,12 +448,14 @@ class SGDRegressor(RegressorMixin, BaseEstimator):
         # n * 0.1), so its computed s is a rounding residue like 1e-15, and 1/s would blow
         # its coefficient up to ~1e15.  Treat as constant every column whose variance is
         # within the rounding error bound of the two-pass algorithm, as StandardScaler does
-        # (Chan, Golub & LeVeque): var <= n eps var + (n eps mean)^2.
+        # (Chan, Golub & LeVeque): var <= n eps var + (n eps mean)^2, taken here as its
+        # square root, s sqrt(1 - n eps) <= n eps |m|, which cannot overflow for huge s.
         n, eps = X.shape[0], np.finfo(np.float64).eps
-        var = std * std
-        constant = var <= n * eps * var + (n * eps * mean) ** 2
-        std = np.where(constant, 1.0, std)
-        return mean, 1.0 / std
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            constant = std * np.sqrt(max(0.0, 1.0 - n * eps)) <= n * eps * np.abs(mean)
+            inv_std = 1.0 / np.where(constant, 1.0, std)
+        check_statistics(mean, std, inv_std)
+        return mean, inv_std
 
     def _stats_for_partial_fit(self):
         if not self.scale:
@@ -481,14 +489,20 @@ class SGDRegressor(RegressorMixin, BaseEstimator):
                 if intercept_init is None:
                     intercept = float(self.intercept_[0])
         params = np.empty(d + 1, dtype=dtype)
-        if stats is None:
-            params[:d] = coef
-            params[d] = intercept
-        else:
-            # Original units -> standardized space: w_s = w * s, b_s = b + w . m
-            mean, inv_std = stats
-            params[:d] = coef / inv_std
-            params[d] = intercept + float(np.dot(coef, mean))
+        with np.errstate(over="ignore", invalid="ignore"):
+            if stats is None:
+                params[:d] = coef
+                params[d] = intercept
+            else:
+                # Original units -> standardized space: w_s = w * s, b_s = b + w . m
+                mean, inv_std = stats
+                params[:d] = coef / inv_std
+                params[d] = intercept + float(np.dot(coef, mean))
+        if not np.all(np.isfinite(params)):
+            raise ValueError(
+                f"The starting coefficients (coef_init/intercept_init, or the fitted model "
+                f"continued) are not finite once converted to {dtype} and to the scaled "
+                "space of X; pass X as float64 or start afresh (warm_start=False).")
         return params
 
     def _initial_accumulators(self, params, warm):

@@ -105,8 +105,15 @@ def check_xy(estimator, X, y, *, reset: bool, dtype=None):
         y_numeric=True,
         multi_output=False,
     )
-    y = np.ascontiguousarray(y, dtype=X.dtype)
-    return X, y
+    with np.errstate(over="ignore"):
+        y_cast = np.ascontiguousarray(y, dtype=X.dtype)
+    if not np.all(np.isfinite(y_cast)):     # y was checked finite: the cast overflowed
+        raise ValueError(
+            f"y holds values too large for {X.dtype}, the dtype of X in which the model "
+            f"is trained (largest |y|: {np.max(np.abs(y)):.6g}); pass X as float64, or "
+            "rescale y."
+        )
+    return X, y_cast
 
 
 def _numeric_input(value, name: str):
@@ -211,3 +218,25 @@ def check_init(value, shape: tuple[int, ...], name: str, dtype) -> np.ndarray:
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} contains NaN or infinity.")
     return arr.astype(dtype)
+
+
+def check_statistics(mean, std, inv_std) -> None:
+    """scale=True: the feature statistics and their reciprocal must be finite doubles."""
+    bad = ~(np.isfinite(mean) & np.isfinite(std) & np.isfinite(inv_std))
+    if bad.any():
+        j = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"scale=True cannot standardize feature {j} of X: its mean ({mean[j]:.6g}) or "
+            f"standard deviation ({std[j]:.6g}) is beyond the range of float64 or its "
+            "reciprocal is.  Rescale X (for example divide it by a power of ten) first."
+        )
+
+
+def check_reported_model(coef, intercept) -> None:
+    """The coefficients in original units must be representable in the model's dtype."""
+    if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept))):
+        raise ValueError(
+            f"Training finished, but the coefficients in the units of X are not finite in "
+            f"{coef.dtype} (the scaled-space model is, the conversion back overflows). "
+            "Rescale X, or pass it as float64 if it is float32."
+        )
