@@ -1,10 +1,10 @@
 """A stand-in for ``fastsgd._sgd._BACKEND`` that records what reaches the compiled core."""
 
-from fastsgd import _core
+from fastsgd._dispatch import CORE as _core  # the core the estimator uses on this CPU
 
 
 class KernelRecorder:
-    """Forwards every call to ``fastsgd._core`` and keeps the arguments of train_epochs."""
+    """Forwards every call to the compiled core and keeps the arguments of train_epochs."""
 
     def __init__(self):
         self.calls = []

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import fastsgd._sgd
-from fastsgd import DivergenceError, SGDRegressor, _core
+from fastsgd import DivergenceError, SGDRegressor
+from fastsgd._dispatch import CORE as _core
 
 RNG = np.random.default_rng(1)
 X = RNG.normal(size=(200, 4))
@@ -191,3 +192,26 @@ def test_first_call_that_fails_leaves_an_unfitted_estimator():
         est.fit(X * 1e150, Y)
     assert est.__dict__.keys() == SGDRegressor().__dict__.keys()
     assert est.__dict__ == SGDRegressor().__dict__
+
+
+@pytest.mark.parametrize("params", MODELS)
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+@pytest.mark.parametrize("exc", [KeyboardInterrupt, RuntimeError])
+def test_exception_from_a_user_callback_changes_nothing(params, method, exc):
+    """A user's ``callback`` raising (Ctrl-C in a plotting window, a bug) mid-fit."""
+    est = fitted(params)
+    before = snapshot(est)
+    calls = []
+
+    def callback(info):
+        calls.append(info.epoch)
+        if len(calls) == 2 or method == "partial_fit":
+            raise exc("stop")
+
+    est.set_params(callback=callback, warm_start=True, max_iter=10)
+    with pytest.raises(exc):
+        getattr(est, method)(X, Y)
+    assert calls
+    assert_same(before, snapshot(est))
+    est.set_params(callback=None, warm_start=False, max_iter=5)
+    assert_continues_like_an_untouched_twin(est, params)

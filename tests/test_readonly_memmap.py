@@ -101,7 +101,8 @@ CHILD = textwrap.dedent("""
     import json, resource, sys, threading, time, tracemalloc
     import numpy as np
     import fastsgd._sgd
-    from fastsgd import SGDRegressor, _core
+    from fastsgd import SGDRegressor
+    from fastsgd._dispatch import CORE as _core
 
     def rss(field):
         with open("/proc/self/status") as f:
