@@ -255,3 +255,15 @@ def test_coefficients_that_overflow_when_reported_in_original_units():
     with pytest.raises(ValueError, match="coefficients in the units of X are not finite"):
         est.fit(Xs, ys)
     assert not hasattr(est, "coef_")
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_float64_coefficients_that_overflow_in_original_units():
+    """Found by the fuzz test: a huge sample weight on a feature of std 5e-21."""
+    est = SGDRegressor(alpha=0.0, batch_size="full", eps=0.0, eta0=1e-12, fit_intercept=False,
+                       max_iter=1, power_t=0.0, random_state=0, scale=True, shuffle=False,
+                       tol=None)
+    with pytest.raises(ValueError, match="coefficients in the units of X are not finite"):
+        est.partial_fit(np.array([[0.0], [1e-20]]), np.array([2.0, 2.0]),
+                        sample_weight=np.array([1e300, 0.0]))
+    assert not hasattr(est, "coef_")

@@ -400,8 +400,9 @@ class SGDRegressor(RegressorMixin, BaseEstimator):
             self.scale_mean_ = mean
             self._scale_inv_std = inv_std
             self.scale_std_ = 1.0 / inv_std
-            coef = w * inv_std
-            intercept = b - float(np.dot(coef, mean))
+            with np.errstate(over="ignore", invalid="ignore"):   # checked below
+                coef = w * inv_std
+                intercept = b - float(np.dot(coef, mean))
         with np.errstate(over="ignore", invalid="ignore"):
             self.coef_ = coef.astype(params.dtype)
             self.intercept_ = np.array([intercept], dtype=params.dtype)
