@@ -544,3 +544,7 @@ cdef extern from *:
 def cpu_supports_avx2_fma():
     """Whether this CPU (and its operating system) can run the AVX2 + FMA kernels."""
     return bool(fastsgd_cpu_has_avx2_fma())
+
+
+# The CSR (sparse input) kernels: train_epochs_csr, column_stats_csr.
+include "_sparse.pxi"

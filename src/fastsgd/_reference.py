@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-__all__ = ["column_stats", "train_epochs"]
+__all__ = ["column_stats", "column_stats_csr", "train_epochs", "train_epochs_csr"]
 
 
 def _learning_rate(settings, eta: float, t: float) -> float:
@@ -168,3 +168,127 @@ def column_stats(X):
         diff = X[start:start + 4096].astype(np.float64) - mean
         ssd += np.einsum("ij,ij->j", diff, diff)
     return mean, np.sqrt(ssd / X.shape[0])
+
+
+# ---------------------------------------------------------------------------------------
+# CSR input.  The weights are held as a plain array here (the kernel's scale trick is an
+# implementation detail that changes only rounding).  A feature is present in a row when
+# its stored value is non-zero; Adagrad updates present features only (lazy Adagrad: under
+# L2, absent features are not shrunk, unlike the dense rule).
+
+
+def _csr_row(data, indices, indptr, i, inv_std):
+    """The present features of row i: their indices and values (float64, scaled by 1/s)."""
+    lo, hi = indptr[i], indptr[i + 1]
+    x = data[lo:hi].astype(np.float64)
+    j = indices[lo:hi].astype(np.int64)
+    if len(inv_std):
+        x = x * inv_std[j]
+    keep = x != 0.0
+    return j[keep], x[keep]
+
+
+def train_epochs_csr(data, indices, indptr, n_features, y, sample_weight, order, params,
+                     accumulators, inv_std, settings, t, loss_curve, on_epoch_end=None):
+    """NumPy twin of ``fastsgd._core.train_epochs_csr``; see there for the arguments."""
+    n, d = len(indptr) - 1, n_features
+    w = params[:d]
+    b = params[d:]
+    acc = accumulators
+    adagrad = settings.optimizer == "adagrad"
+    l2 = settings.alpha if settings.penalty == "l2" else 0.0
+    eps = settings.eps
+    batch_size = min(settings.batch_size, n)
+    eta_fixed = settings.eta0
+    best_loss = math.inf
+    no_improvement = 0
+    epochs_done = 0
+    status = "max_iter"
+    eta = _learning_rate(settings, eta_fixed, t)
+
+    def adagrad_update(j, g, eta):
+        """Adagrad on the weights j with gradients g (L2 term included by the caller)."""
+        acc[j] = acc[j].astype(np.float64) + g * g
+        w[j] = w[j].astype(np.float64) - eta * g / (np.sqrt(acc[j].astype(np.float64)) + eps)
+
+    def intercept_update(g_b, eta):
+        if not settings.fit_intercept:
+            return
+        if adagrad:
+            acc[d] = float(acc[d]) + g_b * g_b
+            b[0] = float(b[0]) - eta * g_b / (math.sqrt(float(acc[d])) + eps)
+        else:
+            b[0] = float(b[0]) - eta * g_b
+
+    for epoch in range(loss_curve.shape[0]):
+        sumloss = 0.0
+        for start in range(0, n, batch_size):
+            rows = order[start:start + batch_size]
+            w64 = w.astype(np.float64)
+            b64 = float(b[0])
+            # Every example of the batch is evaluated with the same parameters.
+            grad = np.zeros(d)
+            present = np.zeros(d, dtype=bool)
+            grad_b = 0.0
+            for i in rows:
+                j, x = _csr_row(data, indices, indptr, i, inv_std)
+                r = float(x @ w64[j]) + b64 - float(y[i])
+                sumloss += 0.5 * r * r
+                a = r * float(sample_weight[i])
+                grad_b += a
+                grad[j] += a * x
+                present[j] = True
+            count = float(len(rows))
+            eta = _learning_rate(settings, eta_fixed, t)
+            if adagrad:
+                j = np.flatnonzero(present)
+                g = (grad[j] if len(rows) == 1 else grad[j] / count) + l2 * w64[j]
+                adagrad_update(j, g, eta)
+            else:
+                # All weights shrink; the gradient moves the present ones (zero elsewhere).
+                shrink = max(0.0, 1.0 - eta * l2)
+                w[:] = shrink * w64 - eta * (grad if len(rows) == 1 else grad / count)
+            intercept_update(grad_b if len(rows) == 1 else grad_b / count, eta)
+            t += 1.0
+            if not math.isfinite(sumloss):
+                break
+
+        epochs_done = epoch + 1
+        mean_loss = sumloss / n
+        loss_curve[epoch] = mean_loss
+        if not math.isfinite(mean_loss) or not np.all(np.isfinite(params)):
+            status = "diverged"
+            break
+        if settings.tol is not None and mean_loss > best_loss - settings.tol:
+            no_improvement += 1
+        else:
+            no_improvement = 0
+        best_loss = min(best_loss, mean_loss)
+        if no_improvement >= settings.n_iter_no_change:
+            if settings.learning_rate == "adaptive" and eta_fixed > 1e-6:
+                eta_fixed /= 5.0
+                no_improvement = 0
+            else:
+                status = "converged"
+        go_on = status != "converged" and epoch + 1 < loss_curve.shape[0]
+        if on_epoch_end is not None:
+            on_epoch_end(epoch, mean_loss, go_on)
+        if not go_on:
+            break
+    return epochs_done, t, eta, status
+
+
+def column_stats_csr(data, indices, indptr, n_features):
+    """Per-column mean and population standard deviation (ddof 0) of a canonical CSR
+    matrix, in float64: squared deviations of the stored values plus (n - stored) m^2
+    for the implicit zeros."""
+    n = len(indptr) - 1
+    if n == 0:
+        return np.zeros(n_features), np.zeros(n_features)
+    nnz = int(indptr[n])
+    j = np.asarray(indices[:nnz], dtype=np.int64)
+    x = np.asarray(data[:nnz], dtype=np.float64)
+    mean = np.bincount(j, weights=x, minlength=n_features) / n
+    count = np.bincount(j, minlength=n_features)
+    ssd = np.bincount(j, weights=(x - mean[j]) ** 2, minlength=n_features)
+    return mean, np.sqrt((ssd + (n - count) * mean * mean) / n)

@@ -1,0 +1,445 @@
+# Included at the end of _core.pyx: the CSR (sparse input) kernels.  Kept in their own file
+# so that work on the dense loops and on these does not collide.  They reuse Schedule,
+# make_schedule, the floating / Reading fused types, CHECK_EVERY and Status from _core.pyx.
+#
+# Cost model: an update touches the stored entries of its rows, never all d weights.
+# - Plain SGD keeps the weights as ``wscale * w`` (w the array in ``params``), so the L2
+#   shrink ``w <- (1 - eta alpha) w`` is one multiplication of wscale.  wscale is folded
+#   back into the array (O(d)) when it falls below a threshold, at every epoch boundary
+#   (the epoch hook may read ``params``) and when the loop ends, however it ends.
+# - Adagrad has no such shortcut (each weight has its own step), so it updates only the
+#   weights of the features present in the example or batch: their gradient includes
+#   alpha * w_j under L2, and weights of absent features are left alone.  With L2 this is
+#   not the dense rule (which shrinks every weight at every update); it is the usual lazy
+#   Adagrad of sparse learners, and ``_reference.train_epochs_csr`` states the same rule.
+#   Without L2 the two agree (an absent feature's gradient is exactly 0).
+# - A feature is "present" when its stored value is non-zero: explicitly stored zeros
+#   count as absent, so a matrix with and without them trains to the same model.
+# - Mini-batches sum their gradient into a dense float64 scratch of size d, remembering
+#   which features they touched in a list; the update and the clean-up walk only that
+#   list, so the cost stays proportional to the batch's non-zeros.
+
+from libc.stdlib cimport calloc
+
+
+ctypedef fused sparse_index:
+    int
+    long long
+
+
+# Fold thresholds for wscale.  The array holds w / wscale, so wscale >= threshold bounds
+# the array's magnitude by |w| / threshold; a fold costs O(d), and with shrink factor
+# (1 - eta alpha) one happens every ln(1/threshold) / (eta alpha) updates, so the smaller
+# the threshold the rarer the folds.  wscale itself is a double in both cases; what limits
+# the threshold is the range of the array's dtype:
+# - float64 (max ~1.8e308): 1e-100 leaves room for weights up to 1e208 and makes folds
+#   11x rarer than scikit-learn's 1e-9.
+# - float32 (max ~3.4e38): 1e-16 leaves room for weights up to 3e22, far beyond what a
+#   float32 model can train meaningfully, while keeping folds rare.
+# Precision does not depend on wscale: every stored entry keeps float's relative accuracy.
+cdef double FOLD_BELOW_FLOAT64 = 1e-100
+cdef double FOLD_BELOW_FLOAT32 = 1e-16
+
+
+cdef inline double csr_value(floating v, sparse_index j, const double* inv_std,
+                             Reading* how) noexcept nogil:
+    # Sparse scaling divides by s only: centering would fill in every zero.
+    if Reading is StandardizedFeatures:
+        return <double>v * inv_std[j]
+    else:
+        return <double>v
+
+
+cdef inline double csr_dot(const floating* data, const sparse_index* indices,
+                           Py_ssize_t lo, Py_ssize_t hi, const floating* w,
+                           const double* inv_std, Reading* how) noexcept nogil:
+    # Two independent partial sums: the loads are indirect, so the chain of dependent
+    # additions, not arithmetic, is what a single sum would wait on.
+    cdef double s0 = 0.0, s1 = 0.0
+    cdef Py_ssize_t q = lo
+    while q + 1 < hi:
+        s0 += csr_value(data[q], indices[q], inv_std, how) * w[indices[q]]
+        s1 += csr_value(data[q + 1], indices[q + 1], inv_std, how) * w[indices[q + 1]]
+        q += 2
+    if q < hi:
+        s0 += csr_value(data[q], indices[q], inv_std, how) * w[indices[q]]
+    return s0 + s1
+
+
+cdef inline void fold_wscale(floating* w, Py_ssize_t d, double* wscale) noexcept nogil:
+    """w <- wscale * w, wscale <- 1: the array holds the weights themselves again."""
+    cdef Py_ssize_t j
+    cdef double s = wscale[0]
+    if s != 1.0:
+        for j in range(d):
+            w[j] = <floating>(s * w[j])
+    wscale[0] = 1.0
+
+
+cdef inline void shrink_wscale(floating* w, Py_ssize_t d, double* wscale,
+                               double shrink) noexcept nogil:
+    """The L2 shrink of all d weights in O(1) (amortized)."""
+    cdef double threshold
+    if floating is float:
+        threshold = FOLD_BELOW_FLOAT32
+    else:
+        threshold = FOLD_BELOW_FLOAT64
+    wscale[0] *= shrink
+    # Also taken when shrink == 0 (eta alpha >= 1): the fold zeroes the weights and
+    # restores wscale = 1, so the next division by wscale is safe.
+    if wscale[0] < threshold:
+        fold_wscale(w, d, wscale)
+
+
+# ---------------------------------------------------------------------------------------
+# One example at a time (batch_size=1): the examples order[start:stop].
+
+cdef void sgd_single_csr(const floating* val, const sparse_index* idx,
+                         const sparse_index* indptr, Py_ssize_t d,
+                         const floating[::1] y, const floating[::1] sample_weight,
+                         const index_t[::1] order, Py_ssize_t start, Py_ssize_t stop,
+                         floating* w, double* wscale, floating* b, const double* inv_std,
+                         Schedule* schedule, double l2, bint fit_intercept, double* t,
+                         double* sumloss, Reading* how) noexcept nogil:
+    cdef Py_ssize_t k, i, q, lo, hi
+    cdef double p, r, eta, step, shrink, c
+    for k in range(start, stop):
+        i = order[k]
+        lo = indptr[i]
+        hi = indptr[i + 1]
+        p = wscale[0] * csr_dot(val, idx, lo, hi, w, inv_std, how) + b[0]
+        r = p - y[i]
+        sumloss[0] += 0.5 * r * r
+        eta = schedule.rate(schedule, t[0])
+        # The gradient was taken at the weights before the shrink, as in the dense loop.
+        shrink = 1.0 - eta * l2
+        if shrink < 0.0:
+            shrink = 0.0
+        if shrink != 1.0:
+            shrink_wscale(w, d, wscale, shrink)
+        step = -eta * r * sample_weight[i]
+        c = step / wscale[0]
+        for q in range(lo, hi):
+            w[idx[q]] = <floating>(w[idx[q]] + c * csr_value(val[q], idx[q], inv_std, how))
+        if fit_intercept:
+            b[0] = <floating>(b[0] + step)
+        t[0] += 1.0
+
+
+cdef void adagrad_single_csr(const floating* val, const sparse_index* idx,
+                             const sparse_index* indptr, Py_ssize_t d,
+                             const floating[::1] y, const floating[::1] sample_weight,
+                             const index_t[::1] order, Py_ssize_t start, Py_ssize_t stop,
+                             floating* w, floating* b, floating* acc, const double* inv_std,
+                             Schedule* schedule, double l2, double eps, bint fit_intercept,
+                             double* t, double* sumloss, Reading* how) noexcept nogil:
+    # acc[0:d] belongs to the weights, acc[d] to the intercept.
+    cdef Py_ssize_t k, i, q, j, lo, hi
+    cdef double p, r, eta, g, gr, x
+    for k in range(start, stop):
+        i = order[k]
+        lo = indptr[i]
+        hi = indptr[i + 1]
+        p = csr_dot(val, idx, lo, hi, w, inv_std, how) + b[0]
+        r = p - y[i]
+        sumloss[0] += 0.5 * r * r
+        eta = schedule.rate(schedule, t[0])
+        gr = r * sample_weight[i]
+        for q in range(lo, hi):
+            x = csr_value(val[q], idx[q], inv_std, how)
+            if x == 0.0:
+                continue          # a stored zero is an absent feature
+            j = idx[q]
+            g = gr * x + l2 * w[j]
+            acc[j] = <floating>(acc[j] + g * g)
+            w[j] = <floating>(w[j] - eta * g / (sqrt(<double>acc[j]) + eps))
+        if fit_intercept:
+            acc[d] = <floating>(acc[d] + gr * gr)
+            b[0] = <floating>(b[0] - eta * gr / (sqrt(<double>acc[d]) + eps))
+        t[0] += 1.0
+
+
+# ---------------------------------------------------------------------------------------
+# Mini-batch and full batch.
+
+cdef struct SparseGradient:
+    double* grad          # length d, all zeros outside the touched features
+    unsigned char* seen   # length d, 1 for the touched features
+    Py_ssize_t* touched   # the touched features, in order of first appearance
+    Py_ssize_t n_touched
+    double grad_b
+
+
+cdef void batch_accumulate_csr(const floating* val, const sparse_index* idx,
+                               const sparse_index* indptr, const floating[::1] y,
+                               const floating[::1] sample_weight, const index_t[::1] order,
+                               Py_ssize_t start, Py_ssize_t stop, const floating* w,
+                               double wscale, double b, const double* inv_std,
+                               SparseGradient* sg, double* sumloss,
+                               Reading* how) noexcept nogil:
+    cdef Py_ssize_t k, i, q, j, lo, hi
+    cdef double r, a, x
+    for k in range(start, stop):
+        i = order[k]
+        lo = indptr[i]
+        hi = indptr[i + 1]
+        r = wscale * csr_dot(val, idx, lo, hi, w, inv_std, how) + b - y[i]
+        sumloss[0] += 0.5 * r * r
+        a = r * sample_weight[i]
+        sg.grad_b += a
+        for q in range(lo, hi):
+            x = csr_value(val[q], idx[q], inv_std, how)
+            if x == 0.0:
+                continue
+            j = idx[q]
+            if not sg.seen[j]:
+                sg.seen[j] = 1
+                sg.touched[sg.n_touched] = j
+                sg.n_touched += 1
+            sg.grad[j] += a * x
+
+
+cdef void sgd_apply_csr(floating* w, double* wscale, floating* b, SparseGradient* sg,
+                        Py_ssize_t d, double batch_len, double eta, double l2,
+                        bint fit_intercept) noexcept nogil:
+    """w <- shrink w - eta g: every weight shrinks (through wscale), the touched move."""
+    cdef Py_ssize_t m, j
+    cdef double c
+    cdef double shrink = 1.0 - eta * l2
+    if shrink < 0.0:
+        shrink = 0.0
+    if shrink != 1.0:
+        shrink_wscale(w, d, wscale, shrink)
+    c = -eta / wscale[0]
+    for m in range(sg.n_touched):
+        j = sg.touched[m]
+        w[j] = <floating>(w[j] + c * (sg.grad[j] / batch_len))
+        sg.grad[j] = 0.0
+        sg.seen[j] = 0
+    sg.n_touched = 0
+    if fit_intercept:
+        b[0] = <floating>(b[0] - eta * (sg.grad_b / batch_len))
+    sg.grad_b = 0.0
+
+
+cdef void adagrad_apply_csr(floating* w, floating* b, floating* acc, SparseGradient* sg,
+                            Py_ssize_t d, double batch_len, double eta, double l2,
+                            double eps, bint fit_intercept) noexcept nogil:
+    """Adagrad on the touched features only (lazy: absent ones are not shrunk)."""
+    cdef Py_ssize_t m, j
+    cdef double g
+    for m in range(sg.n_touched):
+        j = sg.touched[m]
+        g = sg.grad[j] / batch_len + l2 * w[j]
+        acc[j] = <floating>(acc[j] + g * g)
+        w[j] = <floating>(w[j] - eta * g / (sqrt(<double>acc[j]) + eps))
+        sg.grad[j] = 0.0
+        sg.seen[j] = 0
+    sg.n_touched = 0
+    if fit_intercept:
+        g = sg.grad_b / batch_len
+        acc[d] = <floating>(acc[d] + g * g)
+        b[0] = <floating>(b[0] - eta * g / (sqrt(<double>acc[d]) + eps))
+    sg.grad_b = 0.0
+
+
+# ---------------------------------------------------------------------------------------
+# The epoch loop, as ``run`` for dense X.
+
+cdef object run_csr(const floating[::1] data, const sparse_index[::1] indices,
+                    const sparse_index[::1] indptr, Py_ssize_t d, const floating[::1] y,
+                    const floating[::1] sample_weight, const index_t[::1] order,
+                    floating[::1] params, floating[::1] accumulators,
+                    const double* inv_std, settings, double t, double[::1] loss_curve,
+                    on_epoch_end, Reading* how):
+    cdef Py_ssize_t n = indptr.shape[0] - 1
+    cdef Schedule schedule
+    make_schedule(&schedule, settings)
+    cdef bint adagrad = settings.optimizer == "adagrad"
+    cdef bint adaptive = settings.learning_rate == "adaptive"
+    cdef double l2 = settings.alpha if settings.penalty == "l2" else 0.0
+    cdef double eps = settings.eps
+    cdef bint fit_intercept = settings.fit_intercept
+    cdef Py_ssize_t batch_size = settings.batch_size
+    cdef bint tol_set = settings.tol is not None
+    cdef double tol = settings.tol if tol_set else 0.0
+    cdef int n_iter_no_change = settings.n_iter_no_change
+    cdef Py_ssize_t max_epochs = loss_curve.shape[0]
+
+    cdef floating* w = &params[0]
+    cdef floating* b = &params[d]
+    cdef floating* acc = &accumulators[0] if adagrad else NULL
+    # Raw pointers: an all-zero matrix has empty data and indices.
+    cdef const floating* val = &data[0] if data.shape[0] > 0 else NULL
+    cdef const sparse_index* idx = &indices[0] if indices.shape[0] > 0 else NULL
+    cdef const sparse_index* ptr = &indptr[0]
+    cdef double wscale = 1.0
+    cdef SparseGradient sg
+    sg.grad = NULL
+    sg.seen = NULL
+    sg.touched = NULL
+    sg.n_touched = 0
+    sg.grad_b = 0.0
+    cdef double sumloss, mean_loss, eta = schedule.rate(&schedule, t)
+    cdef double best_loss = INFINITY
+    cdef int no_improvement = 0
+    cdef Py_ssize_t epoch = 0, epochs_done = 0, start, stop, chunk_start, chunk_end
+    cdef Py_ssize_t since_check = 0
+    cdef int status = REACHED_MAX_ITER
+    cdef bint single = batch_size == 1
+    cdef bint go_on
+
+    if batch_size > n:
+        batch_size = n
+    try:
+        if not single:
+            # calloc: the scratch starts (and is always left) all zero.
+            sg.grad = <double*>calloc(max(d, 1), sizeof(double))
+            sg.seen = <unsigned char*>calloc(max(d, 1), sizeof(unsigned char))
+            sg.touched = <Py_ssize_t*>malloc(max(d, 1) * sizeof(Py_ssize_t))
+            if sg.grad == NULL or sg.seen == NULL or sg.touched == NULL:
+                raise MemoryError()
+        with nogil:
+            for epoch in range(max_epochs):
+                sumloss = 0.0
+                start = 0
+                while start < n:
+                    if single:
+                        stop = min(n, start + CHECK_EVERY)
+                        if adagrad:
+                            adagrad_single_csr(val, idx, ptr, d, y, sample_weight,
+                                               order, start, stop, w, b, acc, inv_std,
+                                               &schedule, l2, eps, fit_intercept, &t,
+                                               &sumloss, how)
+                        else:
+                            sgd_single_csr(val, idx, ptr, d, y, sample_weight,
+                                           order, start, stop, w, &wscale, b, inv_std,
+                                           &schedule, l2, fit_intercept, &t, &sumloss, how)
+                        eta = schedule.rate(&schedule, t - 1.0)
+                        since_check += stop - start
+                    else:
+                        stop = min(n, start + batch_size)
+                        chunk_end = start
+                        while chunk_end < stop:
+                            chunk_start = chunk_end
+                            chunk_end = min(stop, chunk_start + CHECK_EVERY)
+                            batch_accumulate_csr(val, idx, ptr, y, sample_weight,
+                                                 order, chunk_start, chunk_end, w, wscale,
+                                                 b[0], inv_std, &sg, &sumloss, how)
+                            since_check += chunk_end - chunk_start
+                            if since_check >= CHECK_EVERY:
+                                since_check = 0
+                                with gil:
+                                    PyErr_CheckSignals()
+                        eta = schedule.rate(&schedule, t)
+                        if adagrad:
+                            adagrad_apply_csr(w, b, acc, &sg, d, <double>(stop - start),
+                                              eta, l2, eps, fit_intercept)
+                        else:
+                            sgd_apply_csr(w, &wscale, b, &sg, d, <double>(stop - start),
+                                          eta, l2, fit_intercept)
+                        t += 1.0
+                    start = stop
+                    if since_check >= CHECK_EVERY:
+                        since_check = 0
+                        with gil:
+                            PyErr_CheckSignals()
+                    if not isfinite(sumloss):
+                        break     # diverged: no point finishing the epoch
+
+                # params must hold the plain weights whenever anyone else may look.
+                fold_wscale(w, d, &wscale)
+                epochs_done = epoch + 1
+                mean_loss = sumloss / n
+                loss_curve[epoch] = mean_loss
+                if not isfinite(mean_loss) or not all_finite(w, d + 1):
+                    status = DIVERGED
+                    break
+
+                if tol_set and mean_loss > best_loss - tol:
+                    no_improvement += 1
+                else:
+                    no_improvement = 0
+                if mean_loss < best_loss:
+                    best_loss = mean_loss
+                if no_improvement >= n_iter_no_change:
+                    if adaptive and schedule.eta > 1e-6:
+                        schedule.eta = schedule.eta / 5.0
+                        no_improvement = 0
+                    else:
+                        status = CONVERGED
+                go_on = status != CONVERGED and epoch + 1 < max_epochs
+                if on_epoch_end is not None:
+                    with gil:
+                        on_epoch_end(epoch, mean_loss, go_on)
+                if not go_on:
+                    break
+    finally:
+        # Interrupted (Ctrl-C) mid-epoch: still leave plain weights behind.
+        fold_wscale(w, d, &wscale)
+        free(sg.grad)
+        free(sg.seen)
+        free(sg.touched)
+    return epochs_done, t, eta, ("max_iter", "converged", "diverged")[status]
+
+
+def train_epochs_csr(const floating[::1] data, const sparse_index[::1] indices,
+                     const sparse_index[::1] indptr, Py_ssize_t n_features,
+                     const floating[::1] y, const floating[::1] sample_weight,
+                     const index_t[::1] order, floating[::1] params,
+                     floating[::1] accumulators, const double[::1] inv_std, settings,
+                     double t, double[::1] loss_curve, on_epoch_end=None):
+    """``train_epochs`` for a CSR matrix given by its arrays (data, indices, indptr).
+
+    The matrix must be canonical (sorted indices, no duplicates); indices and indptr
+    share one dtype, int32 or int64.  n_features: the number of columns, d.
+    inv_std: 1/s per feature (empty: no scaling); sparse input is never centered.
+    Stored zeros count as absent features (see the notes at the top of _sparse.pxi,
+    notably lazy Adagrad under L2).  Everything else, and the return value, as
+    ``train_epochs``.
+    """
+    cdef const double* s = &inv_std[0] if inv_std.shape[0] > 0 else NULL
+    if inv_std.shape[0] > 0:
+        return run_csr(data, indices, indptr, n_features, y, sample_weight, order, params,
+                       accumulators, s, settings, t, loss_curve, on_epoch_end,
+                       <StandardizedFeatures*>NULL)
+    return run_csr(data, indices, indptr, n_features, y, sample_weight, order, params,
+                   accumulators, s, settings, t, loss_curve, on_epoch_end,
+                   <RawFeatures*>NULL)
+
+
+def column_stats_csr(const floating[::1] data, const sparse_index[::1] indices,
+                     const sparse_index[::1] indptr, Py_ssize_t n_features):
+    """Per-column mean and population standard deviation (ddof 0) of a canonical CSR
+    matrix, in float64, in O(nnz + d) and without densifying.
+
+    Two passes over the stored values, as ``column_stats``: the sums first, then the
+    squared deviations of the stored values plus those of the implicit zeros,
+    (n - stored_j) m_j^2 -- stable where the sum of squares minus the squared mean
+    would cancel.
+    """
+    cdef Py_ssize_t n = indptr.shape[0] - 1, d = n_features, q, j
+    cdef Py_ssize_t nnz = indptr[n]
+    mean_arr = np.zeros(d, dtype=np.float64)
+    std_arr = np.zeros(d, dtype=np.float64)
+    count_arr = np.zeros(d, dtype=np.float64)
+    cdef double[::1] mean = mean_arr
+    cdef double[::1] ssd = std_arr
+    cdef double[::1] count = count_arr
+    cdef double diff
+    if n == 0:
+        return mean_arr, std_arr
+    with nogil:
+        for q in range(nnz):
+            j = indices[q]
+            mean[j] += data[q]
+            count[j] += 1.0
+        for j in range(d):
+            mean[j] /= n
+        for q in range(nnz):
+            j = indices[q]
+            diff = data[q] - mean[j]
+            ssd[j] += diff * diff
+        for j in range(d):
+            ssd[j] = sqrt((ssd[j] + (n - count[j]) * mean[j] * mean[j]) / n)
+    return mean_arr, std_arr
