@@ -7,6 +7,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -223,9 +224,12 @@ class SGDRegressor(RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Used without a copy when it is a C-contiguous float32 or float64 array;
-            float32 data is trained in float32.
+        X : array-like or SciPy sparse matrix/array of shape (n_samples, n_features)
+            Used without a copy when it is a C-contiguous float32 or float64 array, or a
+            canonical CSR matrix (sorted indices, no duplicates) of such a dtype; other
+            sparse formats are converted to CSR once.  float32 data is trained in
+            float32.  Sparse X is trained in O(non-zeros) per update; see
+            ``fastsgd._sparse.pxi`` for Adagrad's lazy rule under L2.
         y : array-like of shape (n_samples,)
         coef_init : array-like of shape (n_features,), optional
             Initial weights (original units).
@@ -263,7 +267,8 @@ class SGDRegressor(RegressorMixin, BaseEstimator):
     def predict(self, X):
         """Predict ``X @ coef_ + intercept_``."""
         check_is_fitted(self, "coef_")
-        X = validate_data(self, X, reset=False, dtype=list(FLOAT_DTYPES), accept_sparse=False)
+        X = validate_data(self, X, reset=False, dtype=list(FLOAT_DTYPES),
+                          accept_sparse=["csr", "csc", "coo"])
         return X @ self.coef_ + self.intercept_[0]
 
     @property
@@ -278,7 +283,7 @@ class SGDRegressor(RegressorMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
+        tags.input_tags.sparse = True
         return tags
 
     # -- training ----------------------------------------------------------------------------
@@ -370,9 +375,20 @@ class SGDRegressor(RegressorMixin, BaseEstimator):
                 rng.shuffle(order)
 
         mean, inv_std = stats if stats is not None else (_EMPTY, _EMPTY)
-        epochs, t_end, eta, status = _BACKEND.train_epochs(
-            X, y, sw, order, params, accumulators, mean, inv_std, settings, t, loss_curve,
-            on_epoch_end)
+        if sp.issparse(X):
+            if np.any(mean != 0.0):
+                raise ValueError(
+                    "X is sparse but the model's scaling statistics center the features "
+                    "(they came from dense X); sparse X cannot be centered. Pass dense X, "
+                    "or start afresh (warm_start=False / a new estimator) on sparse X.")
+            epochs, t_end, eta, status = _BACKEND.train_epochs_csr(
+                np.ascontiguousarray(X.data), np.ascontiguousarray(X.indices),
+                np.ascontiguousarray(X.indptr), X.shape[1], y, sw, order, params,
+                accumulators, inv_std, settings, t, loss_curve, on_epoch_end)
+        else:
+            epochs, t_end, eta, status = _BACKEND.train_epochs(
+                X, y, sw, order, params, accumulators, mean, inv_std, settings, t,
+                loss_curve, on_epoch_end)
         curve = loss_curve[:epochs].tolist()
         if status == "diverged":
             raise DivergenceError(epochs, eta, curve, scaled=stats is not None)
@@ -443,7 +459,15 @@ class SGDRegressor(RegressorMixin, BaseEstimator):
         )
 
     def _statistics(self, X):
-        """Feature mean and reciprocal standard deviation (a constant feature: s = 1)."""
+        """Feature mean and reciprocal standard deviation (a constant feature: s = 1).
+
+        Sparse X is not centered (that would destroy sparsity): its mean is reported
+        as 0, so that coef_ = w / s and intercept_ = b.
+        """
+        if sp.issparse(X):
+            _, std = _BACKEND.column_stats_csr(X.data, X.indices, X.indptr, X.shape[1])
+            std = np.where(std > 0.0, std, 1.0)
+            return np.zeros(X.shape[1]), 1.0 / std
         mean, std = _BACKEND.column_stats(X)
         # A constant column's computed mean is rarely exact (0.1 summed n times is not
         # n * 0.1), so its computed s is a rounding residue like 1e-15, and 1/s would blow

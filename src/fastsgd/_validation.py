@@ -92,13 +92,14 @@ def check_xy(estimator, X, y, *, reset: bool, dtype=None):
     Returns X as a C-contiguous float32 or float64 array (the caller's own array when it
     already is one: no copy) and y as a contiguous 1-D array of the same dtype.  With
     ``dtype`` given (continued training of a model of that dtype), X is converted to it.
+    A SciPy sparse X comes back as canonical CSR (see ``canonical_csr``).
     """
     X = _numeric_input(X, "X")
     y = _numeric_input(y, "y")
     X, y = validate_data(
         estimator, X, y,
         reset=reset,
-        accept_sparse=False,
+        accept_sparse="csr",
         dtype=list(FLOAT_DTYPES) if dtype is None else dtype,
         order="C",
         copy=False,
@@ -113,6 +114,8 @@ def check_xy(estimator, X, y, *, reset: bool, dtype=None):
             f"is trained (largest |y|: {np.max(np.abs(y)):.6g}); pass X as float64, or "
             "rescale y."
         )
+    if issparse(X):
+        X = canonical_csr(X)
     return X, y_cast
 
 
@@ -196,6 +199,22 @@ def _check_frame(frame, name: str) -> None:
                 f"number: {exc}. Convert it (pandas.to_numeric) or encode it "
                 "(sklearn.preprocessing.OneHotEncoder) first."
             ) from None
+
+
+def canonical_csr(X):
+    """X (CSR) with sorted, duplicate-free indices, and indices and indptr of one dtype.
+
+    The caller's matrix itself when it already is so (no copy); otherwise a copy is fixed
+    (duplicates summed), never the caller's matrix.
+    """
+    if not X.has_canonical_format:
+        X = X.copy()
+        X.sum_duplicates()
+    if X.indices.dtype != X.indptr.dtype:
+        X = X.copy()
+        X.indices = X.indices.astype(np.int64)
+        X.indptr = X.indptr.astype(np.int64)
+    return X
 
 
 def check_weights(sample_weight, X) -> np.ndarray:
