@@ -22,6 +22,57 @@
 from libc.stdlib cimport calloc
 
 
+cdef extern from *:
+    """
+    #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+    /* volatile asm, not __builtin_prefetch: GCC deems a function whose only effect is
+       __builtin_prefetch pure and deletes the calls to it. */
+    #define FASTSGD_PREFETCH(p) \
+        __asm__ volatile("prefetcht0 %0" : : "m"(*(const char*)(p)))
+    #elif defined(__GNUC__) || defined(__clang__)
+    #define FASTSGD_PREFETCH(p) __builtin_prefetch((const void*)(p))
+    #else
+    #define FASTSGD_PREFETCH(p) ((void)0)
+    #endif
+
+    #include <math.h>
+    #if defined(__SSE2__)
+    #include <emmintrin.h>
+    #endif
+    /* Adagrad's steps for m features at once: g[i] <- eta g[i] / (sqrt(G[i]) + eps).
+       The square root and the division are most of Adagrad's cost and nothing else in a
+       row depends on them, so they run two at a time (SSE2 is part of x86-64; the
+       compiler would not vectorize sqrt without -fno-math-errno).  Both operations are
+       correctly rounded, so the results are those of the scalar loop, bit for bit. */
+    static inline void fastsgd_adagrad_steps(double* g, const double* G, Py_ssize_t m,
+                                             double eta, double eps) {
+        Py_ssize_t i = 0;
+    #if defined(__SSE2__)
+        const __m128d veta = _mm_set1_pd(eta), veps = _mm_set1_pd(eps);
+        for (; i + 2 <= m; i += 2) {
+            __m128d num = _mm_mul_pd(veta, _mm_loadu_pd(g + i));
+            __m128d den = _mm_add_pd(_mm_sqrt_pd(_mm_loadu_pd(G + i)), veps);
+            _mm_storeu_pd(g + i, _mm_div_pd(num, den));
+        }
+    #endif
+        for (; i < m; i++)
+            g[i] = eta * g[i] / (sqrt(G[i]) + eps);
+    }
+    """
+    void prefetch "FASTSGD_PREFETCH"(const void* p) noexcept nogil
+    void adagrad_steps "fastsgd_adagrad_steps"(double* g, const double* G, Py_ssize_t m,
+                                               double eta, double eps) noexcept nogil
+
+
+# How many examples ahead the per-example loops prefetch.  Shuffled rows of a large matrix
+# are cache misses (data, indices, y and the weight of each row), and each row's work is
+# short, so the loops ask for the memory of the rows ahead while working on row k (see
+# prefetch_rows).  Without it a shuffled epoch over a matrix larger than the cache runs
+# several times slower, waiting on memory.
+cdef enum:
+    AHEAD = 4
+
+
 ctypedef fused sparse_index:
     int
     long long
@@ -66,6 +117,49 @@ cdef inline double csr_dot(const floating* data, const sparse_index* indices,
     return s0 + s1
 
 
+cdef inline void prefetch_rows(const floating* val, const sparse_index* idx,
+                               const sparse_index* indptr, const floating* y,
+                               const floating* sample_weight, const index_t* order,
+                               Py_ssize_t k, Py_ssize_t n_order, const floating* w,
+                               const char* extra, Py_ssize_t extra_itemsize) noexcept nogil:
+    """Ask for the memory the example order[k + AHEAD] will need, in three stages.
+
+    Each stage needs what the previous one fetched: the row pointers of k + 3 AHEAD, the
+    values and indices of row k + 2 AHEAD, the weights (and ``extra``, per-feature state
+    such as Adagrad's accumulators) of the features of row k + AHEAD.
+    """
+    cdef Py_ssize_t i, q, lo, hi, j
+    if k + 3 * AHEAD < n_order:
+        i = order[k + 3 * AHEAD]
+        prefetch(&indptr[i])
+        prefetch(&y[i])
+        prefetch(&sample_weight[i])
+    if k + 2 * AHEAD < n_order:
+        i = order[k + 2 * AHEAD]
+        lo = indptr[i]
+        hi = indptr[i + 1]
+        # One request per 64-byte line of the row's values and indices.
+        q = lo
+        while q < hi:
+            prefetch(&val[q])
+            q += 64 // sizeof(floating)
+        if hi > lo:
+            prefetch(&val[hi - 1])
+        q = lo
+        while q < hi:
+            prefetch(&idx[q])
+            q += 64 // sizeof(sparse_index)
+        if hi > lo:
+            prefetch(&idx[hi - 1])
+    if k + AHEAD < n_order:
+        i = order[k + AHEAD]
+        for q in range(indptr[i], indptr[i + 1]):
+            j = idx[q]
+            prefetch(&w[j])
+            if extra != NULL:
+                prefetch(extra + j * extra_itemsize)
+
+
 cdef inline void fold_wscale(floating* w, Py_ssize_t d, double* wscale) noexcept nogil:
     """w <- wscale * w, wscale <- 1: the array holds the weights themselves again."""
     cdef Py_ssize_t j
@@ -102,8 +196,11 @@ cdef void sgd_single_csr(const floating* val, const sparse_index* idx,
                          Schedule* schedule, double l2, bint fit_intercept, double* t,
                          double* sumloss, Reading* how) noexcept nogil:
     cdef Py_ssize_t k, i, q, lo, hi
+    cdef Py_ssize_t n_order = order.shape[0]
     cdef double p, r, eta, step, shrink, c
     for k in range(start, stop):
+        prefetch_rows(val, idx, indptr, &y[0], &sample_weight[0], &order[0], k, n_order,
+                      w, NULL, 0)
         i = order[k]
         lo = indptr[i]
         hi = indptr[i + 1]
@@ -126,17 +223,29 @@ cdef void sgd_single_csr(const floating* val, const sparse_index* idx,
         t[0] += 1.0
 
 
+cdef struct RowScratch:
+    # One row's present features, as Adagrad gathers them: index, gradient (then step)
+    # and accumulator.  Length: the longest row.
+    Py_ssize_t* j
+    double* g
+    double* G
+
+
 cdef void adagrad_single_csr(const floating* val, const sparse_index* idx,
                              const sparse_index* indptr, Py_ssize_t d,
                              const floating[::1] y, const floating[::1] sample_weight,
                              const index_t[::1] order, Py_ssize_t start, Py_ssize_t stop,
                              floating* w, floating* b, floating* acc, const double* inv_std,
                              Schedule* schedule, double l2, double eps, bint fit_intercept,
-                             double* t, double* sumloss, Reading* how) noexcept nogil:
+                             RowScratch* row, double* t, double* sumloss,
+                             Reading* how) noexcept nogil:
     # acc[0:d] belongs to the weights, acc[d] to the intercept.
-    cdef Py_ssize_t k, i, q, j, lo, hi
+    cdef Py_ssize_t k, i, q, j, lo, hi, m
+    cdef Py_ssize_t n_order = order.shape[0]
     cdef double p, r, eta, g, gr, x
     for k in range(start, stop):
+        prefetch_rows(val, idx, indptr, &y[0], &sample_weight[0], &order[0], k, n_order,
+                      w, <const char*>acc, sizeof(floating))
         i = order[k]
         lo = indptr[i]
         hi = indptr[i + 1]
@@ -145,6 +254,9 @@ cdef void adagrad_single_csr(const floating* val, const sparse_index* idx,
         sumloss[0] += 0.5 * r * r
         eta = schedule.rate(schedule, t[0])
         gr = r * sample_weight[i]
+        # Gather, compute all the steps, scatter: the indices of a canonical row are
+        # distinct, so this is the one-feature-at-a-time update, reordered.
+        m = 0
         for q in range(lo, hi):
             x = csr_value(val[q], idx[q], inv_std, how)
             if x == 0.0:
@@ -152,7 +264,14 @@ cdef void adagrad_single_csr(const floating* val, const sparse_index* idx,
             j = idx[q]
             g = gr * x + l2 * w[j]
             acc[j] = <floating>(acc[j] + g * g)
-            w[j] = <floating>(w[j] - eta * g / (sqrt(<double>acc[j]) + eps))
+            row.j[m] = j
+            row.g[m] = g
+            row.G[m] = acc[j]
+            m += 1
+        adagrad_steps(row.g, row.G, m, eta, eps)
+        for q in range(m):
+            j = row.j[q]
+            w[j] = <floating>(w[j] - row.g[q])
         if fit_intercept:
             acc[d] = <floating>(acc[d] + gr * gr)
             b[0] = <floating>(b[0] - eta * gr / (sqrt(<double>acc[d]) + eps))
@@ -178,8 +297,11 @@ cdef void batch_accumulate_csr(const floating* val, const sparse_index* idx,
                                SparseGradient* sg, double* sumloss,
                                Reading* how) noexcept nogil:
     cdef Py_ssize_t k, i, q, j, lo, hi
+    cdef Py_ssize_t n_order = order.shape[0]
     cdef double r, a, x
     for k in range(start, stop):
+        prefetch_rows(val, idx, indptr, &y[0], &sample_weight[0], &order[0], k, n_order,
+                      w, <const char*>sg.grad, sizeof(double))
         i = order[k]
         lo = indptr[i]
         hi = indptr[i + 1]
@@ -275,6 +397,11 @@ cdef object run_csr(const floating[::1] data, const sparse_index[::1] indices,
     cdef const sparse_index* ptr = &indptr[0]
     cdef double wscale = 1.0
     cdef SparseGradient sg
+    cdef RowScratch row
+    row.j = NULL
+    row.g = NULL
+    row.G = NULL
+    cdef Py_ssize_t longest = 1, i
     sg.grad = NULL
     sg.seen = NULL
     sg.touched = NULL
@@ -299,6 +426,14 @@ cdef object run_csr(const floating[::1] data, const sparse_index[::1] indices,
             sg.touched = <Py_ssize_t*>malloc(max(d, 1) * sizeof(Py_ssize_t))
             if sg.grad == NULL or sg.seen == NULL or sg.touched == NULL:
                 raise MemoryError()
+        elif adagrad:
+            for i in range(n):
+                longest = max(longest, <Py_ssize_t>(ptr[i + 1] - ptr[i]))
+            row.j = <Py_ssize_t*>malloc(longest * sizeof(Py_ssize_t))
+            row.g = <double*>malloc(longest * sizeof(double))
+            row.G = <double*>malloc(longest * sizeof(double))
+            if row.j == NULL or row.g == NULL or row.G == NULL:
+                raise MemoryError()
         with nogil:
             for epoch in range(max_epochs):
                 sumloss = 0.0
@@ -309,8 +444,8 @@ cdef object run_csr(const floating[::1] data, const sparse_index[::1] indices,
                         if adagrad:
                             adagrad_single_csr(val, idx, ptr, d, y, sample_weight,
                                                order, start, stop, w, b, acc, inv_std,
-                                               &schedule, l2, eps, fit_intercept, &t,
-                                               &sumloss, how)
+                                               &schedule, l2, eps, fit_intercept, &row,
+                                               &t, &sumloss, how)
                         else:
                             sgd_single_csr(val, idx, ptr, d, y, sample_weight,
                                            order, start, stop, w, &wscale, b, inv_std,
@@ -380,6 +515,9 @@ cdef object run_csr(const floating[::1] data, const sparse_index[::1] indices,
         free(sg.grad)
         free(sg.seen)
         free(sg.touched)
+        free(row.j)
+        free(row.g)
+        free(row.G)
     return epochs_done, t, eta, ("max_iter", "converged", "diverged")[status]
 
 
