@@ -156,7 +156,8 @@ SAMPLE_WEIGHT = ("a weight is a gradient multiplier (SPEC section 5), so weight 
 
 
 def expected_failed_checks(estimator):
-    failures = {"check_sample_weight_equivalence_on_dense_data": SAMPLE_WEIGHT}
+    failures = {"check_sample_weight_equivalence_on_dense_data": SAMPLE_WEIGHT,
+                "check_sample_weight_equivalence_on_sparse_data": SAMPLE_WEIGHT}
     if not estimator.scale and estimator.optimizer == "sgd":
         for check in ("check_fit_idempotent", "check_fit_check_is_fitted",
                       "check_n_features_in"):

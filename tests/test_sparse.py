@@ -15,7 +15,11 @@ import scipy.sparse as sp
 
 import fastsgd._sgd as sgd_module
 from fastsgd import SGDRegressor, _core, _reference
+from fastsgd._dispatch import available_cores
 from fastsgd._settings import TrainSettings
+
+CORES = available_cores()      # every compiled core this machine runs: each vs the twin
+EACH_CORE = pytest.mark.parametrize("core", list(CORES.values()), ids=list(CORES))
 
 BATCH_SIZES = [1, 3, "n+5", "full"]
 
@@ -92,13 +96,14 @@ def run_kernel(module, X, y, settings, inv_std=None, epochs=4, sample_weight=Non
     acc = np.full(d + 1, acc_init, dtype=dtype) if adagrad else np.zeros(0, dtype=dtype)
     sw = (np.ones(n) if sample_weight is None else sample_weight).astype(dtype)
     rng = np.random.default_rng(seed)
-    order = rng.permutation(n).astype(np.int64)
+    order = np.arange(n, dtype=np.int64) if seed is None else rng.permutation(n)
     loss_curve = np.zeros(epochs)
     seen = []
 
     def hook(epoch, mean_loss, go_on):
         seen.append(params.copy())
-        rng.shuffle(order)
+        if seed is not None:
+            rng.shuffle(order)
 
     result = module.train_epochs_csr(
         X.data, X.indices, X.indptr, d, y, sw, order, params, acc,
@@ -127,7 +132,8 @@ def compare_runs(core, ref, dtype):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("batch_size", BATCH_SIZES)
 @pytest.mark.parametrize("optimizer", ["sgd", "adagrad"])
-def test_core_matches_reference(optimizer, batch_size, dtype, penalty, scale):
+@EACH_CORE
+def test_core_matches_reference(core, optimizer, batch_size, dtype, penalty, scale):
     # Index dtype alternates with the parametrization (both are covered for each optimizer).
     index_dtype = np.int64 if (scale ^ (penalty is None)) else np.int32
     X, y = awkward_csr(dtype=dtype, index_dtype=index_dtype)
@@ -137,29 +143,31 @@ def test_core_matches_reference(optimizer, batch_size, dtype, penalty, scale):
         _, std = _core.column_stats_csr(X.data, X.indices, X.indptr, X.shape[1])
         inv_std = 1.0 / np.where(std > 0, std, 1.0)
     sw = np.random.default_rng(3).uniform(0.5, 2.0, size=X.shape[0])
-    core = run_kernel(_core, X, y, settings, inv_std, sample_weight=sw)
+    got = run_kernel(core, X, y, settings, inv_std, sample_weight=sw)
     ref = run_kernel(_reference, X, y, settings, inv_std, sample_weight=sw)
-    compare_runs(core, ref, dtype)
-    assert np.all(np.isfinite(core[0]))
+    compare_runs(got, ref, dtype)
+    assert np.all(np.isfinite(got[0]))
 
 
 @pytest.mark.parametrize("learning_rate", ["constant", "optimal", "invscaling", "adaptive"])
 @pytest.mark.parametrize("optimizer", ["sgd", "adagrad"])
-def test_core_matches_reference_schedules_and_stopping(optimizer, learning_rate):
+@EACH_CORE
+def test_core_matches_reference_schedules_and_stopping(core, optimizer, learning_rate):
     X, y = awkward_csr(n=50, seed=4)
     settings = settings_for(optimizer, 1, X.shape[0], learning_rate=learning_rate,
                             tol=1e-2, n_iter_no_change=2, alpha=0.01, eta0=0.01)
-    core = run_kernel(_core, X, y, settings, epochs=30)
+    got = run_kernel(core, X, y, settings, epochs=30)
     ref = run_kernel(_reference, X, y, settings, epochs=30)
-    compare_runs(core, ref, np.float64)
+    compare_runs(got, ref, np.float64)
     if learning_rate != "adaptive":
-        assert core[3][3] == "converged"     # the stopping rule did act
+        assert got[3][3] == "converged"      # the stopping rule did act
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("batch_size", [1, 4])
 @pytest.mark.parametrize("alpha", [10.0, 400.0])
-def test_weight_scale_folds_back(alpha, batch_size, dtype):
+@EACH_CORE
+def test_weight_scale_folds_back(core, alpha, batch_size, dtype):
     # eta alpha = 0.5 halves wscale at every update: it crosses the fold threshold
     # (1e-100 in float64) within ~330 updates and would underflow to 0 by ~1075 without
     # folds; eta alpha = 20 makes the shrink factor 0 at every update.
@@ -168,19 +176,48 @@ def test_weight_scale_folds_back(alpha, batch_size, dtype):
                             eta0=0.05, alpha=alpha)
     init = np.random.default_rng(1).normal(size=X.shape[1] + 1)
     epochs = 12 if batch_size == 1 else 40
-    core = run_kernel(_core, X, y, settings, epochs=epochs, init=init)
+    got = run_kernel(core, X, y, settings, epochs=epochs, init=init)
     ref = run_kernel(_reference, X, y, settings, epochs=epochs, init=init)
-    compare_runs(core, ref, dtype)
-    assert np.all(np.isfinite(core[0]))
+    compare_runs(got, ref, dtype)
+    assert np.all(np.isfinite(got[0]))
+
+
+@pytest.mark.parametrize("batch_size", [1, 3])
+@EACH_CORE
+def test_divergence_matches_reference(core, batch_size):
+    X, y = awkward_csr(n=40, seed=6)
+    X.data *= 50.0
+    settings = settings_for("sgd", batch_size, X.shape[0], learning_rate="constant",
+                            eta0=10.0, penalty=None)
+    got = run_kernel(core, X, y, settings, epochs=5)
+    ref = run_kernel(_reference, X, y, settings, epochs=5)
+    assert got[3][3] == ref[3][3] == "diverged"
+    assert got[3][:3] == ref[3][:3]           # the same epoch, update count and rate
+
+
+@pytest.mark.parametrize("batch_size", [1, 4])
+@EACH_CORE
+def test_adagrad_with_eps_zero(core, batch_size):
+    # eps = 0 and a zero accumulator: a feature whose gradient is still 0 steps by 0, not
+    # 0/0 (the rule of the dense kernels).  Zero targets make the first gradients 0.
+    X, _ = awkward_csr(n=30, seed=12)
+    y = np.zeros(X.shape[0])
+    y[20:] = 1.0
+    settings = settings_for("adagrad", batch_size, X.shape[0], eps=0.0, penalty=None)
+    got = run_kernel(core, X, y, settings, epochs=3, acc_init=0.0, seed=None)
+    ref = run_kernel(_reference, X, y, settings, epochs=3, acc_init=0.0, seed=None)
+    compare_runs(got, ref, np.float64)
+    assert np.all(np.isfinite(got[0]))
 
 
 @pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_column_stats_csr(dtype, index_dtype):
+@EACH_CORE
+def test_column_stats_csr(core, dtype, index_dtype):
     X, _ = awkward_csr(n=60, d=9, dtype=dtype, index_dtype=index_dtype)
     X.data[X.data != 0] += 1000.0           # a large mean: the naive formula would cancel
     dense = X.toarray().astype(np.float64)
-    for module in (_core, _reference):
+    for module in (core, _reference):
         mean, std = module.column_stats_csr(X.data, X.indices, X.indptr, X.shape[1])
         np.testing.assert_allclose(mean, dense.mean(axis=0), rtol=tolerance(dtype),
                                    atol=1e-12)

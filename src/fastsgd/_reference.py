@@ -209,14 +209,15 @@ def train_epochs_csr(data, indices, indptr, n_features, y, sample_weight, order,
     def adagrad_update(j, g, eta):
         """Adagrad on the weights j with gradients g (L2 term included by the caller)."""
         acc[j] = acc[j].astype(np.float64) + g * g
-        w[j] = w[j].astype(np.float64) - eta * g / (np.sqrt(acc[j].astype(np.float64)) + eps)
+        w[j] = w[j].astype(np.float64) - eta * g / _adagrad_scale(acc[j].astype(np.float64),
+                                                                  eps)
 
     def intercept_update(g_b, eta):
         if not settings.fit_intercept:
             return
         if adagrad:
             acc[d] = float(acc[d]) + g_b * g_b
-            b[0] = float(b[0]) - eta * g_b / (math.sqrt(float(acc[d])) + eps)
+            b[0] = float(b[0]) - eta * g_b / float(_adagrad_scale(np.float64(acc[d]), eps))
         else:
             b[0] = float(b[0]) - eta * g_b
 

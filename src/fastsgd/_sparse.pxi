@@ -36,27 +36,44 @@ cdef extern from *:
     #endif
 
     #include <math.h>
-    #if defined(__SSE2__)
+    #if defined(__AVX__)
+    #include <immintrin.h>
+    #elif defined(__SSE2__)
     #include <emmintrin.h>
     #endif
-    /* Adagrad's steps for m features at once: g[i] <- eta g[i] / (sqrt(G[i]) + eps).
-       The square root and the division are most of Adagrad's cost and nothing else in a
-       row depends on them, so they run two at a time (SSE2 is part of x86-64; the
-       compiler would not vectorize sqrt without -fno-math-errno).  Both operations are
-       correctly rounded, so the results are those of the scalar loop, bit for bit. */
+    /* Adagrad's steps for m features at once: g[i] <- eta g[i] / scale(G[i]), with
+       scale(G) = sqrt(G) + eps, or 1 where that is 0 (adagrad_scale in _core.pyx).
+       The square root and the division are much of Adagrad's cost and nothing else in
+       a row depends on them, so they run 4 (AVX core) or 2 (baseline x86-64 core) at a
+       time.  Both operations are correctly rounded, so the results are those of the
+       scalar loop, bit for bit. */
     static inline void fastsgd_adagrad_steps(double* g, const double* G, Py_ssize_t m,
                                              double eta, double eps) {
         Py_ssize_t i = 0;
-    #if defined(__SSE2__)
+    #if defined(__AVX__)
+        const __m256d veta = _mm256_set1_pd(eta), veps = _mm256_set1_pd(eps);
+        const __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);
+        for (; i + 4 <= m; i += 4) {
+            __m256d num = _mm256_mul_pd(veta, _mm256_loadu_pd(g + i));
+            __m256d den = _mm256_add_pd(_mm256_sqrt_pd(_mm256_loadu_pd(G + i)), veps);
+            den = _mm256_blendv_pd(den, one, _mm256_cmp_pd(den, zero, _CMP_EQ_OQ));
+            _mm256_storeu_pd(g + i, _mm256_div_pd(num, den));
+        }
+    #elif defined(__SSE2__)
         const __m128d veta = _mm_set1_pd(eta), veps = _mm_set1_pd(eps);
+        const __m128d zero = _mm_setzero_pd(), one = _mm_set1_pd(1.0);
         for (; i + 2 <= m; i += 2) {
             __m128d num = _mm_mul_pd(veta, _mm_loadu_pd(g + i));
             __m128d den = _mm_add_pd(_mm_sqrt_pd(_mm_loadu_pd(G + i)), veps);
+            __m128d is0 = _mm_cmpeq_pd(den, zero);
+            den = _mm_or_pd(_mm_andnot_pd(is0, den), _mm_and_pd(is0, one));
             _mm_storeu_pd(g + i, _mm_div_pd(num, den));
         }
     #endif
-        for (; i < m; i++)
-            g[i] = eta * g[i] / (sqrt(G[i]) + eps);
+        for (; i < m; i++) {
+            double den = sqrt(G[i]) + eps;
+            g[i] = eta * g[i] / (den != 0.0 ? den : 1.0);
+        }
     }
     """
     void prefetch "FASTSGD_PREFETCH"(const void* p) noexcept nogil
@@ -221,6 +238,8 @@ cdef void sgd_single_csr(const floating* val, const sparse_index* idx,
         if fit_intercept:
             b[0] = <floating>(b[0] + step)
         t[0] += 1.0
+        if not isfinite(sumloss[0]):
+            break     # diverged: stop at this example, as the dense loop and the reference
 
 
 cdef struct RowScratch:
@@ -274,8 +293,10 @@ cdef void adagrad_single_csr(const floating* val, const sparse_index* idx,
             w[j] = <floating>(w[j] - row.g[q])
         if fit_intercept:
             acc[d] = <floating>(acc[d] + gr * gr)
-            b[0] = <floating>(b[0] - eta * gr / (sqrt(<double>acc[d]) + eps))
+            b[0] = <floating>(b[0] - eta * gr / adagrad_scale(acc[d], eps))
         t[0] += 1.0
+        if not isfinite(sumloss[0]):
+            break
 
 
 # ---------------------------------------------------------------------------------------
@@ -354,14 +375,14 @@ cdef void adagrad_apply_csr(floating* w, floating* b, floating* acc, SparseGradi
         j = sg.touched[m]
         g = sg.grad[j] / batch_len + l2 * w[j]
         acc[j] = <floating>(acc[j] + g * g)
-        w[j] = <floating>(w[j] - eta * g / (sqrt(<double>acc[j]) + eps))
+        w[j] = <floating>(w[j] - eta * g / adagrad_scale(acc[j], eps))
         sg.grad[j] = 0.0
         sg.seen[j] = 0
     sg.n_touched = 0
     if fit_intercept:
         g = sg.grad_b / batch_len
         acc[d] = <floating>(acc[d] + g * g)
-        b[0] = <floating>(b[0] - eta * g / (sqrt(<double>acc[d]) + eps))
+        b[0] = <floating>(b[0] - eta * g / adagrad_scale(acc[d], eps))
     sg.grad_b = 0.0
 
 
