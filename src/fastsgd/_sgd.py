@@ -126,7 +126,8 @@ class SGDRegressor(RegressorMixin, BaseEstimator):
     accumulator_, intercept_accumulator_ : ndarray
         Adagrad's sums of squared gradients (only with ``optimizer="adagrad"``).
     scale_mean_, scale_std_ : ndarray of shape (n_features,)
-        The feature statistics (only with ``scale=True``).
+        The feature statistics (only with ``scale=True``).  Sparse X is not centered:
+        a model whose statistics came from sparse X has ``scale_mean_`` 0.
     n_features_in_ : int
     feature_names_in_ : ndarray of str (only when X had string column names)
     """
