@@ -26,6 +26,7 @@ import scipy.sparse as sp
 from sklearn.linear_model import SGDRegressor as SklearnSGD
 
 from fastsgd import SGDRegressor
+from fastsgd._dispatch import CORE
 
 
 def text_like(n, d, nnz, exponent=1.0, seed=0):
@@ -52,21 +53,27 @@ def text_like(n, d, nnz, exponent=1.0, seed=0):
     return X, y
 
 
-def seconds_per_epoch(make, X, y, epochs, repeats):
-    """Median over ``repeats`` fits of (wall, CPU) seconds per epoch, and the last model.
+def seconds_per_epoch(runs, X, y, epochs, repeats):
+    """Median over ``repeats`` fits of (wall, CPU) seconds per epoch for each run, the
+    runs interleaved (round-robin) so that a change in the machine's load hits all alike.
 
     CPU time is reported beside wall time because the benchmark machine is shared: it is
     the less noisy of the two for single-threaded code."""
-    wall, cpu = [], []
+    wall = {name: [] for name in runs}
+    cpu = {name: [] for name in runs}
+    models = {}
     for _ in range(repeats):
-        est = make()
-        start, start_cpu = time.perf_counter(), time.process_time()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            est.fit(X, y)
-        wall.append((time.perf_counter() - start) / epochs)
-        cpu.append((time.process_time() - start_cpu) / epochs)
-    return statistics.median(wall), statistics.median(cpu), est
+        for name, make in runs.items():
+            est = make()
+            start, start_cpu = time.perf_counter(), time.process_time()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                est.fit(X, y)
+            wall[name].append((time.perf_counter() - start) / epochs)
+            cpu[name].append((time.process_time() - start_cpu) / epochs)
+            models[name] = est
+    return {name: (statistics.median(wall[name]), statistics.median(cpu[name]), models[name])
+            for name in runs}
 
 
 def main():
@@ -75,10 +82,11 @@ def main():
     parser.add_argument("--cols", type=int, default=100_000)
     parser.add_argument("--nnz", type=int, default=50)
     parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
 
     X, y = text_like(args.rows, args.cols, args.nnz)
+    print(f"fastsgd core: {CORE.__name__}")
     print(f"X: {X.shape[0]:,} x {X.shape[1]:,}, {X.nnz:,} non-zeros "
           f"({X.nnz / X.shape[0]:.1f} a row), {args.epochs} epochs, median of "
           f"{args.repeats}")
@@ -93,8 +101,8 @@ def main():
                                                             penalty=None, eta0=0.1, **common),
     }
     results = {}
-    for name, make in runs.items():
-        wall, cpu, est = seconds_per_epoch(make, X, y, args.epochs, args.repeats)
+    for name, (wall, cpu, est) in seconds_per_epoch(runs, X, y, args.epochs,
+                                                   args.repeats).items():
         results[name] = (wall, cpu)
         print(f"{name:32s} {wall:7.3f} s/epoch wall {cpu:7.3f} s/epoch CPU   "
               f"R2 {est.score(X, y):.4f}", flush=True)
