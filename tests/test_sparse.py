@@ -313,6 +313,21 @@ def test_sparse_scaling_divides_without_centering():
                                rtol=1e-9)
 
 
+def test_sparse_scaling_constant_columns_as_dense():
+    # A column stored with the same value in every row (its computed s is a rounding
+    # residue) and an all-zero column both get s = 1, as for dense X.
+    rng = np.random.default_rng(16)
+    dense = rng.normal(size=(300, 4)) * (rng.random((300, 4)) < 0.5)
+    dense[:, 1] = 0.1
+    dense[:, 2] = 0.0
+    y = rng.normal(size=300)
+    kw = dict(scale=True, max_iter=2, tol=None, random_state=0)
+    sparse = SGDRegressor(**kw).fit(sp.csr_matrix(dense), y)
+    full = SGDRegressor(**kw).fit(dense, y)
+    np.testing.assert_allclose(sparse.scale_std_, full.scale_std_, rtol=1e-12)
+    assert sparse.scale_std_[1] == sparse.scale_std_[2] == 1.0
+
+
 def test_sparse_after_centered_dense_fit_is_refused():
     X, y = awkward_csr(n=30, seed=11)
     est = SGDRegressor(scale=True, warm_start=True, max_iter=3, tol=None)

@@ -466,10 +466,9 @@ class SGDRegressor(RegressorMixin, BaseEstimator):
         as 0, so that coef_ = w / s and intercept_ = b.
         """
         if sp.issparse(X):
-            _, std = _BACKEND.column_stats_csr(X.data, X.indices, X.indptr, X.shape[1])
-            std = np.where(std > 0.0, std, 1.0)
-            return np.zeros(X.shape[1]), 1.0 / std
-        mean, std = _BACKEND.column_stats(X)
+            mean, std = _BACKEND.column_stats_csr(X.data, X.indices, X.indptr, X.shape[1])
+        else:
+            mean, std = _BACKEND.column_stats(X)
         # A constant column's computed mean is rarely exact (0.1 summed n times is not
         # n * 0.1), so its computed s is a rounding residue like 1e-15, and 1/s would blow
         # its coefficient up to ~1e15.  Treat as constant every column whose variance is
@@ -481,6 +480,8 @@ class SGDRegressor(RegressorMixin, BaseEstimator):
             constant = std * np.sqrt(max(0.0, 1.0 - n * eps)) <= n * eps * np.abs(mean)
             inv_std = 1.0 / np.where(constant, 1.0, std)
         check_statistics(mean, std, inv_std)
+        if sp.issparse(X):
+            mean = np.zeros_like(mean)
         return mean, inv_std
 
     def _stats_for_partial_fit(self):
