@@ -82,7 +82,7 @@ cdef extern from *:
 
 
 # How many examples ahead the per-example loops prefetch.  Shuffled rows of a large matrix
-# are cache misses (data, indices, y and the weight of each row), and each row's work is
+# are cache misses (its values, indices, pointers, target, sample weight), and its work is
 # short, so the loops ask for the memory of the rows ahead while working on row k (see
 # prefetch_rows).  Without it a shuffled epoch over a matrix larger than the cache runs
 # several times slower, waiting on memory.
@@ -137,22 +137,22 @@ cdef inline double csr_dot(const floating* data, const sparse_index* indices,
 cdef inline void prefetch_rows(const floating* val, const sparse_index* idx,
                                const sparse_index* indptr, const floating* y,
                                const floating* sample_weight, const index_t* order,
-                               Py_ssize_t k, Py_ssize_t n_order, const floating* w,
-                               const char* extra, Py_ssize_t extra_itemsize) noexcept nogil:
-    """Ask for the memory the example order[k + AHEAD] will need, in three stages.
+                               Py_ssize_t k, Py_ssize_t n_order) noexcept nogil:
+    """Ask for the memory the examples ahead of order[k] will need, in two stages.
 
-    Each stage needs what the previous one fetched: the row pointers of k + 3 AHEAD, the
-    values and indices of row k + 2 AHEAD, the weights (and ``extra``, per-feature state
-    such as Adagrad's accumulators) of the features of row k + AHEAD.
+    The second needs what the first fetched: the row pointers (and target, weight) of
+    k + 2 AHEAD, then the values and indices of row k + AHEAD.  (Prefetching the weights
+    of row k + AHEAD's features too was measured: no gain on text-like data, where the
+    frequent features' weights stay in cache, and plain SGD lost 15%.)
     """
-    cdef Py_ssize_t i, q, lo, hi, j
-    if k + 3 * AHEAD < n_order:
-        i = order[k + 3 * AHEAD]
+    cdef Py_ssize_t i, q, lo, hi
+    if k + 2 * AHEAD < n_order:
+        i = order[k + 2 * AHEAD]
         prefetch(&indptr[i])
         prefetch(&y[i])
         prefetch(&sample_weight[i])
-    if k + 2 * AHEAD < n_order:
-        i = order[k + 2 * AHEAD]
+    if k + AHEAD < n_order:
+        i = order[k + AHEAD]
         lo = indptr[i]
         hi = indptr[i + 1]
         # One request per 64-byte line of the row's values and indices.
@@ -168,13 +168,6 @@ cdef inline void prefetch_rows(const floating* val, const sparse_index* idx,
             q += 64 // sizeof(sparse_index)
         if hi > lo:
             prefetch(&idx[hi - 1])
-    if k + AHEAD < n_order:
-        i = order[k + AHEAD]
-        for q in range(indptr[i], indptr[i + 1]):
-            j = idx[q]
-            prefetch(&w[j])
-            if extra != NULL:
-                prefetch(extra + j * extra_itemsize)
 
 
 cdef inline void fold_wscale(floating* w, Py_ssize_t d, double* wscale) noexcept nogil:
@@ -216,8 +209,7 @@ cdef void sgd_single_csr(const floating* val, const sparse_index* idx,
     cdef Py_ssize_t n_order = order.shape[0]
     cdef double p, r, eta, step, shrink, c
     for k in range(start, stop):
-        prefetch_rows(val, idx, indptr, &y[0], &sample_weight[0], &order[0], k, n_order,
-                      w, NULL, 0)
+        prefetch_rows(val, idx, indptr, &y[0], &sample_weight[0], &order[0], k, n_order)
         i = order[k]
         lo = indptr[i]
         hi = indptr[i + 1]
@@ -243,9 +235,8 @@ cdef void sgd_single_csr(const floating* val, const sparse_index* idx,
 
 
 cdef struct RowScratch:
-    # One row's present features, as Adagrad gathers them: index, gradient (then step)
-    # and accumulator.  Length: the longest row.
-    Py_ssize_t* j
+    # One row's gradients (then steps) and accumulators, as Adagrad gathers them.
+    # Length: the longest row.
     double* g
     double* G
 
@@ -259,12 +250,12 @@ cdef void adagrad_single_csr(const floating* val, const sparse_index* idx,
                              RowScratch* row, double* t, double* sumloss,
                              Reading* how) noexcept nogil:
     # acc[0:d] belongs to the weights, acc[d] to the intercept.
-    cdef Py_ssize_t k, i, q, j, lo, hi, m
+    cdef Py_ssize_t k, i, q, j, lo, hi
     cdef Py_ssize_t n_order = order.shape[0]
     cdef double p, r, eta, g, gr, x
+    cdef floating G
     for k in range(start, stop):
-        prefetch_rows(val, idx, indptr, &y[0], &sample_weight[0], &order[0], k, n_order,
-                      w, <const char*>acc, sizeof(floating))
+        prefetch_rows(val, idx, indptr, &y[0], &sample_weight[0], &order[0], k, n_order)
         i = order[k]
         lo = indptr[i]
         hi = indptr[i + 1]
@@ -275,22 +266,24 @@ cdef void adagrad_single_csr(const floating* val, const sparse_index* idx,
         gr = r * sample_weight[i]
         # Gather, compute all the steps, scatter: the indices of a canonical row are
         # distinct, so this is the one-feature-at-a-time update, reordered.
-        m = 0
         for q in range(lo, hi):
             x = csr_value(val[q], idx[q], inv_std, how)
             if x == 0.0:
-                continue          # a stored zero is an absent feature
+                # A stored zero is an absent feature: its accumulator is left alone and
+                # its step is exactly 0 (0 / (1 + eps)), so w - 0 leaves w as it was.
+                row.g[q - lo] = 0.0
+                row.G[q - lo] = 1.0
+                continue
             j = idx[q]
             g = gr * x + l2 * w[j]
-            acc[j] = <floating>(acc[j] + g * g)
-            row.j[m] = j
-            row.g[m] = g
-            row.G[m] = acc[j]
-            m += 1
-        adagrad_steps(row.g, row.G, m, eta, eps)
-        for q in range(m):
-            j = row.j[q]
-            w[j] = <floating>(w[j] - row.g[q])
+            G = <floating>(acc[j] + g * g)
+            acc[j] = G
+            row.g[q - lo] = g
+            row.G[q - lo] = G
+        adagrad_steps(row.g, row.G, hi - lo, eta, eps)
+        for q in range(lo, hi):
+            j = idx[q]
+            w[j] = <floating>(w[j] - row.g[q - lo])
         if fit_intercept:
             acc[d] = <floating>(acc[d] + gr * gr)
             b[0] = <floating>(b[0] - eta * gr / adagrad_scale(acc[d], eps))
@@ -321,8 +314,7 @@ cdef void batch_accumulate_csr(const floating* val, const sparse_index* idx,
     cdef Py_ssize_t n_order = order.shape[0]
     cdef double r, a, x
     for k in range(start, stop):
-        prefetch_rows(val, idx, indptr, &y[0], &sample_weight[0], &order[0], k, n_order,
-                      w, <const char*>sg.grad, sizeof(double))
+        prefetch_rows(val, idx, indptr, &y[0], &sample_weight[0], &order[0], k, n_order)
         i = order[k]
         lo = indptr[i]
         hi = indptr[i + 1]
@@ -419,7 +411,6 @@ cdef object run_csr(const floating[::1] data, const sparse_index[::1] indices,
     cdef double wscale = 1.0
     cdef SparseGradient sg
     cdef RowScratch row
-    row.j = NULL
     row.g = NULL
     row.G = NULL
     cdef Py_ssize_t longest = 1, i
@@ -450,10 +441,9 @@ cdef object run_csr(const floating[::1] data, const sparse_index[::1] indices,
         elif adagrad:
             for i in range(n):
                 longest = max(longest, <Py_ssize_t>(ptr[i + 1] - ptr[i]))
-            row.j = <Py_ssize_t*>malloc(longest * sizeof(Py_ssize_t))
             row.g = <double*>malloc(longest * sizeof(double))
             row.G = <double*>malloc(longest * sizeof(double))
-            if row.j == NULL or row.g == NULL or row.G == NULL:
+            if row.g == NULL or row.G == NULL:
                 raise MemoryError()
         with nogil:
             for epoch in range(max_epochs):
@@ -536,7 +526,6 @@ cdef object run_csr(const floating[::1] data, const sparse_index[::1] indices,
         free(sg.grad)
         free(sg.seen)
         free(sg.touched)
-        free(row.j)
         free(row.g)
         free(row.G)
     return epochs_done, t, eta, ("max_iter", "converged", "diverged")[status]
