@@ -55,6 +55,32 @@ cdef enum Status:
     DIVERGED = 2
 
 
+cdef extern from *:
+    """
+    #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+    /* volatile asm, not __builtin_prefetch: GCC deems a function whose only effect is
+       __builtin_prefetch pure and deletes the calls to it. */
+    #define FASTSGD_PREFETCH(p) \
+        __asm__ volatile("prefetcht0 %0" : : "m"(*(const char*)(p)))
+    #elif defined(__GNUC__) || defined(__clang__)
+    #define FASTSGD_PREFETCH(p) __builtin_prefetch((const void*)(p))
+    #else
+    #define FASTSGD_PREFETCH(p) ((void)0)
+    #endif
+    """
+    void prefetch "FASTSGD_PREFETCH"(const void* p) noexcept nogil
+
+
+# Prefetching.  In a shuffled epoch every row of a matrix larger than the cache is a cache
+# miss (its values, target, weight; for CSR also its indices and pointers), and the work
+# per row is short, so the loops ask for the memory of the rows ahead while working on
+# row k.  Without it a shuffled epoch runs 2.5 to 5 times slower than an ordered one,
+# waiting on memory.  AHEAD is the CSR loops' distance; the dense loops choose theirs by
+# row length (dense_rows_ahead).
+cdef enum:
+    AHEAD = 4
+
+
 # ---------------------------------------------------------------------------------------
 # Learning-rate schedules: eta as a function of the update counter t (t >= 1).
 
@@ -134,6 +160,36 @@ cdef inline double kept_feature(const floating* x, const double* mean, const dou
         return <double>x[j]
 
 
+cdef inline Py_ssize_t dense_rows_ahead(Py_ssize_t d, Py_ssize_t itemsize) noexcept nogil:
+    """How many rows ahead the dense loops prefetch: 8 short rows, fewer long ones, so that
+    the rows in flight stay within about 32 KB (measured, float64: 8 rows ahead is best at
+    d = 10 and 100; at d = 1000, 4 beats both 2 and 8, which evicts rows still in use)."""
+    cdef Py_ssize_t ahead = 32768 // max(d * itemsize, 1)
+    return max(1, min(8, ahead))
+
+
+cdef inline void prefetch_dense_row(const floating[:, ::1] X, const floating[::1] y,
+                                    const floating[::1] sample_weight,
+                                    const index_t[::1] order, Py_ssize_t k,
+                                    Py_ssize_t ahead) noexcept nogil:
+    """Ask for the memory of example order[k + ahead]: its row, one request per 64-byte
+    line (a shuffled order defeats the hardware prefetcher between rows), its target
+    and its weight."""
+    cdef Py_ssize_t i, j, d = X.shape[1]
+    cdef const floating* x
+    if k + ahead >= order.shape[0]:
+        return
+    i = order[k + ahead]
+    x = &X[i, 0]
+    j = 0
+    while j < d:
+        prefetch(&x[j])
+        j += 64 // sizeof(floating)
+    prefetch(&x[d - 1])
+    prefetch(&y[i])
+    prefetch(&sample_weight[i])
+
+
 cdef inline double row_dot(const floating* x, const floating* w, const double* mean,
                            const double* inv_std, double* kept, Py_ssize_t d,
                            Reading* how) noexcept nogil:
@@ -203,7 +259,9 @@ cdef void sgd_single(const floating[:, ::1] X, const floating[::1] y,
     cdef const floating* x
     cdef double p, r, eta, step, shrink
     cdef floating step_f, shrink_f
+    cdef Py_ssize_t ahead = dense_rows_ahead(X.shape[1], sizeof(floating))
     for k in range(start, stop):
+        prefetch_dense_row(X, y, sample_weight, order, k, ahead)
         i = order[k]
         x = &X[i, 0]
         p = row_dot(x, w, mean, inv_std, kept, d, how) + b[0]
@@ -243,7 +301,9 @@ cdef void adagrad_single(const floating[:, ::1] X, const floating[::1] y,
     cdef Py_ssize_t d = X.shape[1], k, j, i
     cdef const floating* x
     cdef double p, r, eta, g, gr, G
+    cdef Py_ssize_t ahead = dense_rows_ahead(X.shape[1], sizeof(floating))
     for k in range(start, stop):
+        prefetch_dense_row(X, y, sample_weight, order, k, ahead)
         i = order[k]
         x = &X[i, 0]
         p = row_dot(x, w, mean, inv_std, kept, d, how) + b[0]
@@ -281,7 +341,9 @@ cdef void batch_accumulate(const floating[:, ::1] X, const floating[::1] y,
     cdef Py_ssize_t d = X.shape[1], k, i
     cdef const floating* x
     cdef double r, a
+    cdef Py_ssize_t ahead = dense_rows_ahead(X.shape[1], sizeof(floating))
     for k in range(start, stop):
+        prefetch_dense_row(X, y, sample_weight, order, k, ahead)
         i = order[k]
         x = &X[i, 0]
         r = row_dot(x, w, mean, inv_std, kept, d, how) + b - y[i]

@@ -24,17 +24,6 @@ from libc.stdlib cimport calloc
 
 cdef extern from *:
     """
-    #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
-    /* volatile asm, not __builtin_prefetch: GCC deems a function whose only effect is
-       __builtin_prefetch pure and deletes the calls to it. */
-    #define FASTSGD_PREFETCH(p) \
-        __asm__ volatile("prefetcht0 %0" : : "m"(*(const char*)(p)))
-    #elif defined(__GNUC__) || defined(__clang__)
-    #define FASTSGD_PREFETCH(p) __builtin_prefetch((const void*)(p))
-    #else
-    #define FASTSGD_PREFETCH(p) ((void)0)
-    #endif
-
     #include <math.h>
     #if defined(__AVX__)
     #include <immintrin.h>
@@ -76,18 +65,8 @@ cdef extern from *:
         }
     }
     """
-    void prefetch "FASTSGD_PREFETCH"(const void* p) noexcept nogil
     void adagrad_steps "fastsgd_adagrad_steps"(double* g, const double* G, Py_ssize_t m,
                                                double eta, double eps) noexcept nogil
-
-
-# How many examples ahead the per-example loops prefetch.  Shuffled rows of a large matrix
-# are cache misses (its values, indices, pointers, target, sample weight), and its work is
-# short, so the loops ask for the memory of the rows ahead while working on row k (see
-# prefetch_rows).  Without it a shuffled epoch over a matrix larger than the cache runs
-# several times slower, waiting on memory.
-cdef enum:
-    AHEAD = 4
 
 
 ctypedef fused sparse_index:
