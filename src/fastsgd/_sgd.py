@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import warnings
 from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -26,6 +27,13 @@ from ._validation import (
     without_bools,
 )
 from .exceptions import ConvergenceWarning, DivergenceError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from numpy.typing import ArrayLike, NDArray
+    from scipy.sparse import sparray, spmatrix
+    from typing_extensions import Self
 
 __all__ = ["SGDRegressor"]
 
@@ -163,35 +171,46 @@ class SGDRegressor(RegressorMixin, BaseEstimator):
     }
     _parameter_constraints = without_bools(_parameter_constraints)
 
+    # The fitted attributes, declared for type checkers (set by fit / partial_fit).
+    coef_: NDArray[np.floating[Any]]
+    intercept_: NDArray[np.floating[Any]]
+    n_iter_: int
+    t_: float
+    loss_curve_: list[float]
+    epoch_times_: list[float]
+    scale_mean_: NDArray[np.float64] | None
+    scale_std_: NDArray[np.float64] | None
+    n_features_in_: int
+
     def __init__(
         self,
-        loss="squared_error",
+        loss: str = "squared_error",
         *,
-        penalty="l2",
-        alpha=1e-4,
-        l1_ratio=0.15,
-        fit_intercept=True,
-        max_iter=1000,
-        tol=1e-3,
-        shuffle=True,
-        verbose=0,
-        epsilon=0.1,
-        random_state=None,
-        learning_rate=None,
-        eta0=0.01,
-        power_t=0.25,
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=5,
-        warm_start=False,
-        average=False,
-        optimizer="sgd",
-        batch_size=1,
-        scale=False,
-        eps=1e-10,
-        initial_accumulator_value=0.0,
-        callback=None,
-    ):
+        penalty: str | None = "l2",
+        alpha: float = 1e-4,
+        l1_ratio: float = 0.15,
+        fit_intercept: bool = True,
+        max_iter: int = 1000,
+        tol: float | None = 1e-3,
+        shuffle: bool = True,
+        verbose: int = 0,
+        epsilon: float = 0.1,
+        random_state: int | np.random.Generator | np.random.RandomState | None = None,
+        learning_rate: str | None = None,
+        eta0: float = 0.01,
+        power_t: float = 0.25,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 5,
+        warm_start: bool = False,
+        average: bool | int = False,
+        optimizer: Literal["sgd", "adagrad"] = "sgd",
+        batch_size: int | Literal["full"] = 1,
+        scale: bool = False,
+        eps: float = 1e-10,
+        initial_accumulator_value: float = 0.0,
+        callback: Callable[[EpochInfo], object] | None = None,
+    ) -> None:
         self.loss = loss
         self.penalty = penalty
         self.alpha = alpha
@@ -220,7 +239,14 @@ class SGDRegressor(RegressorMixin, BaseEstimator):
 
     # -- public API ------------------------------------------------------------------------
 
-    def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
+    def fit(
+        self,
+        X: ArrayLike | spmatrix | sparray,
+        y: ArrayLike,
+        coef_init: ArrayLike | None = None,
+        intercept_init: ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
+    ) -> Self:
         """Fit the model, running up to ``max_iter`` epochs.
 
         Parameters
@@ -253,7 +279,8 @@ class SGDRegressor(RegressorMixin, BaseEstimator):
             self._fit(X, y, coef_init, intercept_init, sample_weight)
         return self
 
-    def partial_fit(self, X, y, sample_weight=None):
+    def partial_fit(self, X: ArrayLike | spmatrix | sparray, y: ArrayLike,
+                    sample_weight: ArrayLike | None = None) -> Self:
         """Run one epoch over (X, y), continuing from the current state.
 
         The update counter ``t_``, Adagrad's accumulators and the shuffling generator
@@ -265,20 +292,20 @@ class SGDRegressor(RegressorMixin, BaseEstimator):
             self._partial_fit(X, y, sample_weight)
         return self
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike | spmatrix | sparray) -> NDArray[np.floating[Any]]:
         """Predict ``X @ coef_ + intercept_``."""
         check_is_fitted(self, "coef_")
-        X = validate_data(self, X, reset=False, dtype=list(FLOAT_DTYPES),
-                          accept_sparse=["csr", "csc", "coo"])
-        return X @ self.coef_ + self.intercept_[0]
+        X_valid = validate_data(self, X, reset=False, dtype=list(FLOAT_DTYPES),
+                                accept_sparse=["csr", "csc", "coo"])
+        return X_valid @ self.coef_ + self.intercept_[0]
 
     @property
-    def accumulator_(self):
+    def accumulator_(self) -> NDArray[np.floating[Any]]:
         """Adagrad's per-weight sums of squared gradients, shape (n_features,)."""
         return self._adagrad_state()[:-1]
 
     @property
-    def intercept_accumulator_(self):
+    def intercept_accumulator_(self) -> NDArray[np.floating[Any]]:
         """Adagrad's sum of squared intercept gradients, shape (1,)."""
         return self._adagrad_state()[-1:]
 

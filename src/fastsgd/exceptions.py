@@ -34,5 +34,5 @@ class DivergenceError(ValueError):
             f"the loss or a parameter became infinite or NaN. {advice}"
         )
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[DivergenceError], tuple[int, float, list[float], bool]]:
         return (type(self), (self.epoch, self.learning_rate, self.loss_curve, self.scaled))
