@@ -1,0 +1,71 @@
+"""Check what the sdist and the wheel contain: sources in, generated files out.
+
+Usage: python .ci/check_dist.py DIST_DIR  (holding one fastsgd-*.tar.gz and one *.whl)
+"""
+
+from __future__ import annotations
+
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+
+def fail(message: str) -> None:
+    print(f"check_dist: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def one(dist: Path, pattern: str) -> Path:
+    found = sorted(dist.glob(pattern))
+    if len(found) != 1:
+        fail(f"expected one {pattern} in {dist}, found {[p.name for p in found]}")
+    return found[0]
+
+
+def main(dist: Path) -> None:
+    sdist = one(dist, "fastsgd-*.tar.gz")
+    with tarfile.open(sdist) as tar:
+        # Drop the leading "fastsgd-X.Y/" folder.
+        names = {name.partition("/")[2] for name in tar.getnames()}
+    required = ["pyproject.toml", "setup.py", "README.md", "MANIFEST.in",
+                "src/fastsgd/__init__.py", "src/fastsgd/_core.pyx", "src/fastsgd/_core.pyi",
+                "src/fastsgd/py.typed", "tests/test_packaging.py",
+                "tests/typing/user_script.py"]
+    missing = [name for name in required if name not in names]
+    if missing:
+        fail(f"{sdist.name} lacks {missing}")
+    sources = Path(__file__).resolve().parents[1] / "src" / "fastsgd"
+    # Every Cython source of the checkout (.pyx and what it includes) must be in the sdist.
+    for pattern in ("*.pyx", "*.pxi", "*.pxd"):
+        for path in sources.glob(pattern):
+            if f"src/fastsgd/{path.name}" not in names:
+                fail(f"{sdist.name} lacks src/fastsgd/{path.name}")
+    generated = sorted(n for n in names if n.endswith((".c", ".so", ".pyd", ".html"))
+                       or n.endswith("_build_info.json"))
+    if generated:
+        fail(f"{sdist.name} ships generated files: {generated}")
+    print(f"{sdist.name}: {len(names)} entries, the Cython sources and the tests, "
+          "no generated C")
+
+    wheel = one(dist, "fastsgd-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        names = set(zf.namelist())
+    cores = [n for n in names if n.startswith("fastsgd/_core.") and n.endswith((".so", ".pyd"))]
+    if len(cores) != 1:
+        fail(f"{wheel.name} has compiled cores {cores}")
+    for name in ("fastsgd/py.typed", "fastsgd/_core.pyi", "fastsgd/_build_info.json",
+                 "fastsgd/__init__.py"):
+        if name not in names:
+            fail(f"{wheel.name} lacks {name}")
+    if any(n.endswith(".c") for n in names):
+        fail(f"{wheel.name} ships generated C")
+    if any(n.startswith("tests/") for n in names):
+        fail(f"{wheel.name} installs the tests as a top-level package")
+    print(f"{wheel.name}: {wheel.stat().st_size} bytes, core {cores[0]}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        fail(__doc__.strip())
+    main(Path(sys.argv[1]))
