@@ -129,10 +129,17 @@ def test_imported_from_the_installed_package_when_expected():
     if not expected:
         pytest.skip("FASTSGD_EXPECT_INSTALLED is not set (a source-tree run)")
     checkout = PROJECT if expected == "1" else Path(expected).resolve()
+    environment = Path(sys.prefix).resolve()
     for module in (fastsgd, _core):
         path = Path(module.__file__).resolve()
-        assert not path.is_relative_to(checkout), (
+        # Not the checkout's sources, but the running environment's installed copy (the
+        # environment itself may live inside the checkout, as .ci-venv does).
+        assert not path.is_relative_to(checkout / "src"), (
             f"{module.__name__} was imported from the source tree: {path}")
+        assert path.is_relative_to(environment), (
+            f"{module.__name__} is not installed in {environment}: {path}")
+        if not environment.is_relative_to(checkout):
+            assert not path.is_relative_to(checkout), path
     # ... and it is the copy that the distribution installed (not an editable redirect).
     record = {Path(str(f)).as_posix(): f for f in metadata.files("fastsgd") or []}
     assert "fastsgd/__init__.py" in record
