@@ -7,6 +7,7 @@ FASTSGD_EXPECT_INSTALLED says that the source tree must NOT be what was imported
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import os
 import re
@@ -97,6 +98,12 @@ def test_show_config_prints_the_build(capsys):
     assert fields["compiler flags"]
     assert fields["extra compile flags"] == " ".join(info["compile_args"])
     assert fields["debug build"] in ("yes", "no")
+    # The cores listed are exactly the compiled modules shipped beside fastsgd/_core.
+    suffixes = (".so", ".pyd")
+    shipped = {p.name.split(".")[0] for p in PACKAGE.glob("_core*.*") if p.suffix in suffixes}
+    listed = {item.split(" ")[0] for item in fields["cores"].split(", ")}
+    assert listed == shipped == set(info["extensions"])
+    assert "_core" in listed
 
 
 def test_show_config_debug_field_matches_the_binary():
@@ -208,12 +215,15 @@ def test_mypy_passes_on_the_package_with_the_project_settings(mypy_cache):
     assert "Success" in result.stdout
 
 
-def test_core_stub_matches_the_compiled_module(tmp_path, mypy_cache):
+def test_core_stubs_match_the_compiled_modules(tmp_path, mypy_cache):
+    modules = ["fastsgd._core"]
+    if importlib.util.find_spec("fastsgd._core_avx2") is not None:
+        modules.append("fastsgd._core_avx2")      # built on x86-64 only
     config = tmp_path / "mypy.ini"
     config.write_text(f"[mypy]\ncheck_untyped_defs = True\ncache_dir = {mypy_cache}\n"
                       "[mypy-sklearn.*,scipy.*]\nignore_missing_imports = True\n",
                       encoding="utf-8")
-    result = _run(["-m", "mypy.stubtest", "fastsgd._core", "--mypy-config-file", str(config),
+    result = _run(["-m", "mypy.stubtest", *modules, "--mypy-config-file", str(config),
                    "--allowlist", str(TYPING / "stubtest_allowlist.txt")],
                   cwd=tmp_path, env=_mypy_env())
     assert result.returncode == 0, result.stdout + result.stderr

@@ -19,7 +19,8 @@ def build_info() -> dict[str, Any]:
 
     Keys: version, cython, numpy (the versions it was built with), compiler_family
     ("unix" or "msvc"), compiler, compiler_version, base_args (the compiler's flags from
-    Python's own configuration), compile_args and link_args (fastsgd's), debug (a
+    Python's own configuration), compile_args and link_args (fastsgd's), extensions (each
+    compiled core's own extra compile flags, by module name), debug (a
     checked build: FASTSGD_DEBUG_BUILD), python, platform.  Empty when the core was
     built by something other than setup.py (there is then no record).
     """
@@ -48,8 +49,9 @@ def show_config(file: IO[str] | None = None) -> None:
     """Print the version of fastsgd and how its compiled core was built.
 
     Shows the Cython and NumPy versions the core was built with (next to the NumPy in
-    use), the compiler and its flags, and whether the core is a debug build (bounds
-    checks and sanitizers, from FASTSGD_DEBUG_BUILD=1).  Attach it to bug reports.
+    use), the compiler and its flags, the compiled cores (with their own extra flags) and
+    the one this CPU runs, and whether the core is a debug build (bounds checks and
+    sanitizers, from FASTSGD_DEBUG_BUILD=1).  Attach it to bug reports.
 
     Parameters
     ----------
@@ -58,7 +60,7 @@ def show_config(file: IO[str] | None = None) -> None:
     """
     import numpy as np
 
-    from . import _core
+    from . import _core, _dispatch
 
     info = build_info()
     missing = "unknown (no build record)"
@@ -70,6 +72,10 @@ def show_config(file: IO[str] | None = None) -> None:
 
     compiler = info.get("compiler_version") or info.get("compiler", missing)
     debug = info.get("debug")
+    extensions: dict[str, list[str]] = info.get("extensions", {})
+    cores = ", ".join(
+        name + (f" ({' '.join(extra)})" if extra else "") for name, extra in extensions.items()
+    ) or missing
     lines = [
         f"fastsgd {get_version()}",
         f"  location: {_core.__file__}",
@@ -80,10 +86,12 @@ def show_config(file: IO[str] | None = None) -> None:
         f"  compiler flags: {flags('base_args')}",
         f"  extra compile flags: {flags('compile_args')}",
         f"  extra link flags: {flags('link_args')}",
+        f"  cores: {cores}",
         f"  debug build: {missing if debug is None else ('yes' if debug else 'no')}",
         f"  built on: Python {info.get('python', '?')}, {info.get('platform', '?')}",
         "runtime:",
         f"  Python: {platform.python_version()} ({sys.executable})",
         f"  NumPy: {np.__version__}",
+        f"  core in use: {_dispatch.CORE.__name__}",
     ]
     print("\n".join(lines), file=file)

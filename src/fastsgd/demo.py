@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.base import clone
@@ -48,7 +49,8 @@ class Run:
 
 def _gd(**params):
     """Full-batch gradient descent with a constant rate and a fixed number of epochs."""
-    settings = dict(batch_size="full", learning_rate="constant", penalty=None, tol=None)
+    settings: dict[str, Any] = dict(batch_size="full", learning_rate="constant",
+                                    penalty=None, tol=None)
     settings.update(params)
     return SGDRegressor(**settings)
 
@@ -68,6 +70,7 @@ def _fit(lesson, setting, estimator, X, y, updates_per_epoch=1, repeat=1) -> Run
         seconds = time.perf_counter() - start
         if best is None or seconds < best[1]:
             best = (candidate, seconds)
+    assert best is not None        # repeat >= 1: a run that did not diverge was timed
     estimator, seconds = best
     return _summary(lesson, setting, estimator, X, y, seconds)
 

@@ -17,6 +17,7 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.base import clone
 
+from ._callback import EpochInfo
 from ._sgd import SGDRegressor
 from .exceptions import DivergenceError
 
@@ -235,7 +236,7 @@ def record_path(estimator, X, y, **fit_params):
     if estimator.callback is not None:
         raise ValueError("record_path sets the callback itself; pass an estimator with "
                          "callback=None.")
-    records = []
+    records: list[EpochInfo] = []
     est = clone(estimator).set_params(callback=records.append, warm_start=False)
     est.fit(X, y, **fit_params)
     est.set_params(callback=None)
@@ -324,7 +325,9 @@ def plot_path(X, y, estimators, ax=None, *, space="auto", levels=15):
     stats = None
     if space == "scaled":
         first = next(iter(paths.values())).estimator
-        stats = (first.scale_mean_.astype(np.float64), first.scale_std_.astype(np.float64))
+        mean, std = first.scale_mean_, first.scale_std_
+        assert mean is not None and std is not None      # checked: all have scale=True
+        stats = (mean.astype(np.float64), std.astype(np.float64))
     D, target = _design(X, y, with_intercept, stats)
     n = D.shape[0]
     A = D.T @ D / n
