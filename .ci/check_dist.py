@@ -5,6 +5,7 @@ Usage: python .ci/check_dist.py DIST_DIR  (holding one fastsgd-*.tar.gz and one 
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import tarfile
 import zipfile
@@ -23,6 +24,17 @@ def one(dist: Path, pattern: str) -> Path:
     return found[0]
 
 
+def tracked_files() -> set[str]:
+    """The files git tracks in this checkout (CI runs in a clone)."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        out = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True,
+                             check=True).stdout
+    except (OSError, subprocess.CalledProcessError) as err:
+        fail(f"cannot list the tracked files ({err}); run from a git checkout")
+    return set(out.split())
+
+
 def main(dist: Path) -> None:
     sdist = one(dist, "fastsgd-*.tar.gz")
     with tarfile.open(sdist) as tar:
@@ -35,12 +47,12 @@ def main(dist: Path) -> None:
     missing = [name for name in required if name not in names]
     if missing:
         fail(f"{sdist.name} lacks {missing}")
-    sources = Path(__file__).resolve().parents[1] / "src" / "fastsgd"
-    # Every Cython source of the checkout (.pyx and what it includes) must be in the sdist.
-    for pattern in ("*.pyx", "*.pxi", "*.pxd"):
-        for path in sources.glob(pattern):
-            if f"src/fastsgd/{path.name}" not in names:
-                fail(f"{sdist.name} lacks src/fastsgd/{path.name}")
+    tracked = tracked_files()
+    # Every file of the package and of the tests that git tracks (the .pyx and whatever
+    # they include, data files, stubs) must be in the sdist.
+    lacking = sorted(f for f in tracked if f.startswith(("src/", "tests/")) and f not in names)
+    if lacking:
+        fail(f"{sdist.name} lacks {lacking}")
     generated = sorted(n for n in names if n.endswith((".c", ".so", ".pyd", ".html"))
                        or n.endswith("_build_info.json"))
     if generated:
@@ -58,6 +70,11 @@ def main(dist: Path) -> None:
                  "fastsgd/__init__.py"):
         if name not in names:
             fail(f"{wheel.name} lacks {name}")
+    # ... and every tracked file of the package must be installed by the wheel.
+    lacking = sorted(f for f in tracked if f.startswith("src/fastsgd/")
+                     and f.removeprefix("src/") not in names)
+    if lacking:
+        fail(f"{wheel.name} lacks {lacking}")
     if any(n.endswith(".c") for n in names):
         fail(f"{wheel.name} ships generated C")
     if any(n.startswith("tests/") for n in names):
