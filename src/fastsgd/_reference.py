@@ -66,6 +66,43 @@ def _adagrad_step(w, b, acc, grad, grad_b, eta, l2, eps, fit_intercept):
         b[0] = b[0] - eta * grad_b / _adagrad_scale(np.float64(acc[d]), eps)
 
 
+class _EpochControl:
+    """What happens between epochs, shared by the dense and CSR twins: the divergence
+    check, scikit-learn's stopping rule (and "adaptive"'s division of eta by 5), and the
+    call of on_epoch_end."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.eta_fixed = settings.eta0      # the rate of "constant" and "adaptive"
+        self.best_loss = math.inf
+        self.no_improvement = 0
+
+    def end_epoch(self, epoch, mean_loss, params, loss_curve, on_epoch_end):
+        """Record the epoch's mean loss; return the final status, or None to go on."""
+        settings = self.settings
+        loss_curve[epoch] = mean_loss
+        if not math.isfinite(mean_loss) or not np.all(np.isfinite(params)):
+            return "diverged"
+        if settings.tol is not None and mean_loss > self.best_loss - settings.tol:
+            self.no_improvement += 1
+        else:
+            self.no_improvement = 0
+        self.best_loss = min(self.best_loss, mean_loss)
+        status = None
+        if self.no_improvement >= settings.n_iter_no_change:
+            if settings.learning_rate == "adaptive" and self.eta_fixed > 1e-6:
+                self.eta_fixed /= 5.0
+                self.no_improvement = 0
+            else:
+                status = "converged"
+        go_on = status is None and epoch + 1 < loss_curve.shape[0]
+        if on_epoch_end is not None:
+            on_epoch_end(epoch, mean_loss, go_on)
+        if go_on:
+            return None
+        return status or "max_iter"
+
+
 def train_epochs(X, y, sample_weight, order, params, accumulators, mean, inv_std,
                  settings, t, loss_curve, on_epoch_end=None):
     """NumPy twin of ``fastsgd._core.train_epochs``; see there for the arguments."""
@@ -75,12 +112,10 @@ def train_epochs(X, y, sample_weight, order, params, accumulators, mean, inv_std
     adagrad = settings.optimizer == "adagrad"
     l2 = settings.alpha if settings.penalty == "l2" else 0.0
     batch_size = min(settings.batch_size, n)
-    eta_fixed = settings.eta0
-    best_loss = math.inf
-    no_improvement = 0
+    control = _EpochControl(settings)
     epochs_done = 0
     status = "max_iter"
-    eta = _learning_rate(settings, eta_fixed, t)
+    eta = _learning_rate(settings, control.eta_fixed, t)
 
     for epoch in range(loss_curve.shape[0]):
         sumloss = 0.0
@@ -94,7 +129,7 @@ def train_epochs(X, y, sample_weight, order, params, accumulators, mean, inv_std
                 x = _features(X, i, mean, inv_std)
                 r = float(x @ w64) + b64 - float(y[i])
                 sumloss += 0.5 * r * r
-                eta = _learning_rate(settings, eta_fixed, t)
+                eta = _learning_rate(settings, control.eta_fixed, t)
                 if adagrad:
                     g = r * float(sample_weight[i])
                     _adagrad_step(w, b, accumulators, g * x, g, eta, l2, settings.eps,
@@ -120,7 +155,7 @@ def train_epochs(X, y, sample_weight, order, params, accumulators, mean, inv_std
                     a = r * float(sample_weight[i])
                     grad_b += a
                     grad += a * x
-                eta = _learning_rate(settings, eta_fixed, t)
+                eta = _learning_rate(settings, control.eta_fixed, t)
                 count = float(len(rows))
                 if adagrad:
                     _adagrad_step(w, b, accumulators, grad / count, grad_b / count, eta, l2,
@@ -133,26 +168,8 @@ def train_epochs(X, y, sample_weight, order, params, accumulators, mean, inv_std
                 break
 
         epochs_done = epoch + 1
-        mean_loss = sumloss / n
-        loss_curve[epoch] = mean_loss
-        if not math.isfinite(mean_loss) or not np.all(np.isfinite(params)):
-            status = "diverged"
-            break
-        if settings.tol is not None and mean_loss > best_loss - settings.tol:
-            no_improvement += 1
-        else:
-            no_improvement = 0
-        best_loss = min(best_loss, mean_loss)
-        if no_improvement >= settings.n_iter_no_change:
-            if settings.learning_rate == "adaptive" and eta_fixed > 1e-6:
-                eta_fixed /= 5.0
-                no_improvement = 0
-            else:
-                status = "converged"
-        go_on = status != "converged" and epoch + 1 < loss_curve.shape[0]
-        if on_epoch_end is not None:
-            on_epoch_end(epoch, mean_loss, go_on)
-        if not go_on:
+        status = control.end_epoch(epoch, sumloss / n, params, loss_curve, on_epoch_end)
+        if status is not None:
             break
     return epochs_done, t, eta, status
 
@@ -199,12 +216,10 @@ def train_epochs_csr(data, indices, indptr, n_features, y, sample_weight, order,
     l2 = settings.alpha if settings.penalty == "l2" else 0.0
     eps = settings.eps
     batch_size = min(settings.batch_size, n)
-    eta_fixed = settings.eta0
-    best_loss = math.inf
-    no_improvement = 0
+    control = _EpochControl(settings)
     epochs_done = 0
     status = "max_iter"
-    eta = _learning_rate(settings, eta_fixed, t)
+    eta = _learning_rate(settings, control.eta_fixed, t)
 
     def adagrad_update(j, g, eta):
         """Adagrad on the weights j with gradients g (L2 term included by the caller)."""
@@ -240,7 +255,7 @@ def train_epochs_csr(data, indices, indptr, n_features, y, sample_weight, order,
                 grad[j] += a * x
                 present[j] = True
             count = float(len(rows))
-            eta = _learning_rate(settings, eta_fixed, t)
+            eta = _learning_rate(settings, control.eta_fixed, t)
             if adagrad:
                 j = np.flatnonzero(present)
                 g = (grad[j] if len(rows) == 1 else grad[j] / count) + l2 * w64[j]
@@ -255,26 +270,8 @@ def train_epochs_csr(data, indices, indptr, n_features, y, sample_weight, order,
                 break
 
         epochs_done = epoch + 1
-        mean_loss = sumloss / n
-        loss_curve[epoch] = mean_loss
-        if not math.isfinite(mean_loss) or not np.all(np.isfinite(params)):
-            status = "diverged"
-            break
-        if settings.tol is not None and mean_loss > best_loss - settings.tol:
-            no_improvement += 1
-        else:
-            no_improvement = 0
-        best_loss = min(best_loss, mean_loss)
-        if no_improvement >= settings.n_iter_no_change:
-            if settings.learning_rate == "adaptive" and eta_fixed > 1e-6:
-                eta_fixed /= 5.0
-                no_improvement = 0
-            else:
-                status = "converged"
-        go_on = status != "converged" and epoch + 1 < loss_curve.shape[0]
-        if on_epoch_end is not None:
-            on_epoch_end(epoch, mean_loss, go_on)
-        if not go_on:
+        status = control.end_epoch(epoch, sumloss / n, params, loss_curve, on_epoch_end)
+        if status is not None:
             break
     return epochs_done, t, eta, status
 
