@@ -6,20 +6,13 @@ import warnings
 
 import numpy as np
 import pytest
+from _cores import CORES, RTOL
 
 import fastsgd
 from fastsgd import SGDRegressor
 from fastsgd import _reference as reference
-from fastsgd._dispatch import available_cores
 from fastsgd._settings import TrainSettings
 from fastsgd.exceptions import ConvergenceWarning, DivergenceError
-
-RTOL = {np.float64: 1e-10, np.float32: 1e-4}
-
-# Every compiled core this machine can run (baseline, and the AVX2+FMA build where the CPU
-# has it): each must agree with the NumPy twin.
-CORES = pytest.mark.parametrize("core", list(available_cores().values()),
-                                ids=list(available_cores()))
 
 
 def make_data(n=60, d=5, dtype=np.float64, seed=0):

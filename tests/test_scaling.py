@@ -7,21 +7,14 @@ import textwrap
 
 import numpy as np
 import pytest
+from _cores import CORES, RTOL
 from sklearn.linear_model import SGDRegressor as SkSGDRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from fastsgd import SGDRegressor
 from fastsgd import _reference as reference
-from fastsgd._dispatch import available_cores
 from fastsgd.exceptions import DivergenceError
-
-RTOL = {np.float64: 1e-10, np.float32: 1e-4}
-
-# Every compiled core this machine can run (baseline, and the AVX2+FMA build where the CPU
-# has it): each must agree with the NumPy twin.
-CORES = pytest.mark.parametrize("core", list(available_cores().values()),
-                                ids=list(available_cores()))
 
 
 def make_data(n=80, d=4, dtype=np.float64, seed=0):
