@@ -425,7 +425,6 @@ class SGDRegressor(RegressorMixin, BaseEstimator):
 
     def _commit(self, result, params, accumulators, stats, rng, history):
         """Publish a finished training run (only ever after it succeeded)."""
-        d = params.shape[0] - 1
         self._params = params
         self._accumulators = accumulators
         self._rng = rng
@@ -434,19 +433,12 @@ class SGDRegressor(RegressorMixin, BaseEstimator):
         self.loss_curve_ = history + result["curve"]
         previous_times = getattr(self, "epoch_times_", []) if history else []
         self.epoch_times_ = previous_times + result["times"]
-        w = params[:d].astype(np.float64)
-        b = float(params[d])
         if stats is None:
             self.scale_mean_ = self.scale_std_ = self._scale_inv_std = None
-            coef, intercept = w, b
         else:
-            mean, inv_std = stats
-            self.scale_mean_ = mean
-            self._scale_inv_std = inv_std
-            self.scale_std_ = 1.0 / inv_std
-            with np.errstate(over="ignore", invalid="ignore"):   # checked below
-                coef = w * inv_std
-                intercept = b - float(np.dot(coef, mean))
+            self.scale_mean_, self._scale_inv_std = stats
+            self.scale_std_ = 1.0 / self._scale_inv_std
+        coef, intercept = _original_units(params, stats)
         with np.errstate(over="ignore", invalid="ignore"):
             self.coef_ = coef.astype(params.dtype)
             self.intercept_ = np.array([intercept], dtype=params.dtype)
@@ -531,17 +523,17 @@ class SGDRegressor(RegressorMixin, BaseEstimator):
             if (stats is None) == (previous_stats is None) and (
                     stats is None or stats[0] is previous_stats):
                 return self._params.astype(dtype)      # same space: continue exactly
-            coef = self.coef_.astype(np.float64)
-            intercept = float(self.intercept_[0])
+        # Otherwise start from original units: given values, else the fitted model's
+        # (warm start), else zeros; then map them into the space the kernel trains in.
+        if coef_init is not None:
+            coef = check_init(coef_init, (d,), "coef_init", np.float64)
         else:
-            coef = np.zeros(d) if coef_init is None else check_init(
-                coef_init, (d,), "coef_init", np.float64)
-            intercept = 0.0 if intercept_init is None else float(check_init(
-                intercept_init, (1,), "intercept_init", np.float64)[0])
-            if warm:
-                coef = self.coef_.astype(np.float64) if coef_init is None else coef
-                if intercept_init is None:
-                    intercept = float(self.intercept_[0])
+            coef = self.coef_.astype(np.float64) if warm else np.zeros(d)
+        if intercept_init is not None:
+            intercept = float(check_init(intercept_init, (1,), "intercept_init",
+                                         np.float64)[0])
+        else:
+            intercept = float(self.intercept_[0]) if warm else 0.0
         params = np.empty(d + 1, dtype=dtype)
         with np.errstate(over="ignore", invalid="ignore"):
             if stats is None:
@@ -578,14 +570,22 @@ class SGDRegressor(RegressorMixin, BaseEstimator):
 _EMPTY = np.zeros(0, dtype=np.float64)
 
 
-def _epoch_info(epoch, mean_loss, params, stats, updates, seconds) -> EpochInfo:
-    """What a ``callback`` sees: fresh arrays, in the original units of the features."""
+def _original_units(params, stats) -> tuple[NDArray[np.float64], float]:
+    """[w, b] trained in the standardized space -> (coef_, intercept_) in the units of X:
+    w / s and b - (w / s) . m.  Without statistics, the parameters as they are."""
     coef = params[:-1].astype(np.float64)
     intercept = float(params[-1])
     if stats is not None:
         mean, inv_std = stats
-        coef = coef * inv_std
-        intercept -= float(np.dot(coef, mean))
+        with np.errstate(over="ignore", invalid="ignore"):   # the caller checks
+            coef = coef * inv_std
+            intercept -= float(np.dot(coef, mean))
+    return coef, intercept
+
+
+def _epoch_info(epoch, mean_loss, params, stats, updates, seconds) -> EpochInfo:
+    """What a ``callback`` sees: fresh arrays, in the original units of the features."""
+    coef, intercept = _original_units(params, stats)
     return EpochInfo(epoch + 1, float(mean_loss), coef, intercept, int(updates), seconds)
 
 
