@@ -47,7 +47,9 @@ def awkward_csr(n=37, d=13, seed=0, dtype=np.float64, index_dtype=np.int32):
     dense[:, d - 1] = 0.0
     dense[[2, 11, n - 1]] = 0.0                    # empty rows
     # Explicit zeros stored in a few rows: in a seen column and in the never-seen one.
-    X = _with_stored_zeros(sp.csr_matrix(dense), [0, 5, 8], [1, d - 1])
+    rows, cols = [0, 5, 8], [1, d - 1]
+    dense[np.ix_(rows, cols)] = 0.0
+    X = _with_stored_zeros(sp.csr_matrix(dense), rows, cols)
     X.data = X.data.astype(dtype)
     X.indices = X.indices.astype(index_dtype)
     X.indptr = X.indptr.astype(index_dtype)
@@ -63,6 +65,8 @@ def _with_stored_zeros(X, rows, cols):
     r = np.concatenate([coo.row, np.repeat(rows, len(cols))])
     c = np.concatenate([coo.col, np.tile(cols, len(rows))])
     v = np.concatenate([coo.data, np.zeros(len(rows) * len(cols))])
+    # A second entry at a place X already has would make the matrix non-canonical.
+    assert np.unique(r * X.shape[1] + c).size == r.size, "X has entries there"
     key = np.lexsort((c, r))
     r, c, v = r[key], c[key], v[key]
     indptr = np.searchsorted(r, np.arange(X.shape[0] + 1))
