@@ -32,10 +32,13 @@ FLAGS = {
         "unix": (["-O3", "-fno-math-errno"], []),
         "msvc": (["/O2"], []),
     },
+    # The checked build also takes the portable C path of the SIMD helpers
+    # (FASTSGD_PLAIN_LANES): the release cores test the x86 ones, CI's checked run this.
     "debug": {
-        "unix": (["-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=address,undefined"],
+        "unix": (["-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=address,undefined",
+                  "-DFASTSGD_PLAIN_LANES"],
                  ["-fsanitize=address,undefined"]),
-        "msvc": (["/Od", "/Zi"], ["/DEBUG"]),
+        "msvc": (["/Od", "/Zi", "/DFASTSGD_PLAIN_LANES"], ["/DEBUG"]),
     },
 }
 

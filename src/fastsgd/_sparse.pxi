@@ -25,48 +25,116 @@ from libc.stdlib cimport calloc
 cdef extern from *:
     """
     #include <math.h>
-    #if defined(__AVX__)
+    #if defined(__AVX__) && !defined(FASTSGD_PLAIN_LANES)
     #include <immintrin.h>
-    #elif defined(__SSE2__)
+    typedef __m256d fastsgd_lanes;
+    #elif defined(__SSE2__) && !defined(FASTSGD_PLAIN_LANES)
     #include <emmintrin.h>
+    typedef struct { __m128d lo, hi; } fastsgd_lanes;
+    #else
+    typedef struct { double v[4]; } fastsgd_lanes;
     #endif
-    /* Adagrad's steps for m features at once: g[i] <- eta g[i] / scale(G[i]), with
-       scale(G) = sqrt(G) + eps, or 1 where that is 0 (adagrad_scale in _core.pyx).
-       The square root and the division are much of Adagrad's cost and nothing else in
-       a row depends on them, so they run 4 (AVX core) or 2 (baseline x86-64 core) at a
-       time.  Both operations are correctly rounded, so the results are those of the
-       scalar loop, bit for bit. */
-    static inline void fastsgd_adagrad_steps(double* g, const double* G, Py_ssize_t m,
-                                             double eta, double eps) {
-        Py_ssize_t i = 0;
-    #if defined(__AVX__)
-        const __m256d veta = _mm256_set1_pd(eta), veps = _mm256_set1_pd(eps);
-        const __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);
-        for (; i + 4 <= m; i += 4) {
-            __m256d num = _mm256_mul_pd(veta, _mm256_loadu_pd(g + i));
-            __m256d den = _mm256_add_pd(_mm256_sqrt_pd(_mm256_loadu_pd(G + i)), veps);
-            den = _mm256_blendv_pd(den, one, _mm256_cmp_pd(den, zero, _CMP_EQ_OQ));
-            _mm256_storeu_pd(g + i, _mm256_div_pd(num, den));
-        }
-    #elif defined(__SSE2__)
-        const __m128d veta = _mm_set1_pd(eta), veps = _mm_set1_pd(eps);
-        const __m128d zero = _mm_setzero_pd(), one = _mm_set1_pd(1.0);
-        for (; i + 2 <= m; i += 2) {
-            __m128d num = _mm_mul_pd(veta, _mm_loadu_pd(g + i));
-            __m128d den = _mm_add_pd(_mm_sqrt_pd(_mm_loadu_pd(G + i)), veps);
-            __m128d is0 = _mm_cmpeq_pd(den, zero);
-            den = _mm_or_pd(_mm_andnot_pd(is0, den), _mm_and_pd(is0, one));
-            _mm_storeu_pd(g + i, _mm_div_pd(num, den));
+
+    /* What Adagrad's update needs besides the features' values, fixed for a fit. */
+    typedef struct {
+        double l2;                 /* L2 strength (0: no penalty) */
+        double eps;
+        int float_accumulators;    /* accumulators stored as float32: round G to it */
+    } fastsgd_adagrad_rule;
+
+    static inline fastsgd_lanes fastsgd_lanes_of(double a, double b, double c, double d) {
+    #if defined(__AVX__) && !defined(FASTSGD_PLAIN_LANES)
+        return _mm256_set_pd(d, c, b, a);
+    #elif defined(__SSE2__) && !defined(FASTSGD_PLAIN_LANES)
+        fastsgd_lanes v = { _mm_set_pd(b, a), _mm_set_pd(d, c) };
+        return v;
+    #else
+        fastsgd_lanes v = { { a, b, c, d } };
+        return v;
+    #endif
+    }
+
+    #if defined(__SSE2__) && !defined(FASTSGD_PLAIN_LANES) && !defined(__AVX__)
+    /* Two lanes of fastsgd_adagrad4 (below) on SSE2, which has no blend: masks by and/or. */
+    static inline void fastsgd_adagrad2(__m128d x, __m128d w, __m128d G,
+                                        fastsgd_adagrad_rule rule, double gr,
+                                        double eta, double* w_out, double* G_out) {
+        const __m128d zero = _mm_setzero_pd();
+        __m128d present = _mm_cmpneq_pd(x, zero);
+        __m128d g = _mm_add_pd(_mm_mul_pd(_mm_set1_pd(gr), x),
+                               _mm_mul_pd(_mm_set1_pd(rule.l2), w));
+        __m128d Gn = _mm_add_pd(G, _mm_mul_pd(g, g));
+        if (rule.float_accumulators)
+            Gn = _mm_cvtps_pd(_mm_cvtpd_ps(Gn));
+        G = _mm_or_pd(_mm_and_pd(present, Gn), _mm_andnot_pd(present, G));
+        __m128d den = _mm_add_pd(_mm_sqrt_pd(G), _mm_set1_pd(rule.eps));
+        den = _mm_add_pd(den, _mm_and_pd(_mm_cmpeq_pd(den, zero), _mm_set1_pd(1.0)));
+        __m128d step = _mm_div_pd(_mm_mul_pd(_mm_set1_pd(eta), g), den);
+        _mm_storeu_pd(w_out, _mm_sub_pd(w, _mm_and_pd(present, step)));
+        _mm_storeu_pd(G_out, G);
+    }
+    #endif
+
+    /* Adagrad's update of four distinct features at once, from their values x, weights w
+       and accumulators G:  g = gr x + l2 w,  G <- G + g^2,  w <- w - eta g / scale(G),
+       scale(G) = sqrt(G) + eps, or 1 where that is 0 (as fastsgd_adagrad_scale).
+       A lane whose x is 0 is an absent feature (a stored zero, or padding past the end
+       of a row): its w and G come back unchanged.  Results go to w_out[4], G_out[4].
+
+       Why lanes: the square root and the division are slow but independent across
+       features, and in this form they run 4 (AVX core) or 2 (baseline x86-64 core) at a
+       time, overlapping the loads of the next features.  Every operation is the scalar
+       one, correctly rounded, so the results are those of a one-feature loop. */
+    static inline void fastsgd_adagrad4(fastsgd_lanes x, fastsgd_lanes w, fastsgd_lanes G,
+                                        fastsgd_adagrad_rule rule, double gr,
+                                        double eta, double* w_out, double* G_out) {
+    #if defined(__AVX__) && !defined(FASTSGD_PLAIN_LANES)
+        const __m256d zero = _mm256_setzero_pd();
+        __m256d present = _mm256_cmp_pd(x, zero, _CMP_NEQ_UQ);
+        __m256d g = _mm256_add_pd(_mm256_mul_pd(_mm256_set1_pd(gr), x),
+                                  _mm256_mul_pd(_mm256_set1_pd(rule.l2), w));
+        __m256d Gn = _mm256_add_pd(G, _mm256_mul_pd(g, g));
+        if (rule.float_accumulators)
+            Gn = _mm256_cvtps_pd(_mm256_cvtpd_ps(Gn));
+        G = _mm256_blendv_pd(G, Gn, present);
+        __m256d den = _mm256_add_pd(_mm256_sqrt_pd(G), _mm256_set1_pd(rule.eps));
+        den = _mm256_blendv_pd(den, _mm256_set1_pd(1.0),
+                               _mm256_cmp_pd(den, zero, _CMP_EQ_OQ));
+        __m256d step = _mm256_div_pd(_mm256_mul_pd(_mm256_set1_pd(eta), g), den);
+        _mm256_storeu_pd(w_out, _mm256_sub_pd(w, _mm256_and_pd(present, step)));
+        _mm256_storeu_pd(G_out, G);
+    #elif defined(__SSE2__) && !defined(FASTSGD_PLAIN_LANES)
+        fastsgd_adagrad2(x.lo, w.lo, G.lo, rule, gr, eta, w_out, G_out);
+        fastsgd_adagrad2(x.hi, w.hi, G.hi, rule, gr, eta, w_out + 2, G_out + 2);
+    #else
+        for (int i = 0; i < 4; i++) {
+            double g = gr * x.v[i] + rule.l2 * w.v[i], Gi = G.v[i] + g * g, den;
+            if (rule.float_accumulators)
+                Gi = (double)(float)Gi;
+            if (x.v[i] == 0.0) {
+                w_out[i] = w.v[i];
+                G_out[i] = G.v[i];
+                continue;
+            }
+            den = sqrt(Gi) + rule.eps;
+            w_out[i] = w.v[i] - eta * g / (den != 0.0 ? den : 1.0);
+            G_out[i] = Gi;
         }
     #endif
-        for (; i < m; i++) {
-            double den = sqrt(G[i]) + eps;
-            g[i] = eta * g[i] / (den != 0.0 ? den : 1.0);
-        }
     }
     """
-    void adagrad_steps "fastsgd_adagrad_steps"(double* g, const double* G, Py_ssize_t m,
-                                               double eta, double eps) noexcept nogil
+    ctypedef struct lanes "fastsgd_lanes":
+        pass
+
+    ctypedef struct AdagradRule "fastsgd_adagrad_rule":
+        double l2
+        double eps
+        int float_accumulators
+
+    lanes lanes_of "fastsgd_lanes_of"(double a, double b, double c, double d) noexcept nogil
+    void adagrad4 "fastsgd_adagrad4"(lanes x, lanes w, lanes G, AdagradRule rule,
+                                     double gr, double eta, double* w_out,
+                                     double* G_out) noexcept nogil
 
 
 ctypedef fused sparse_index:
@@ -213,37 +281,88 @@ cdef void sgd_single_csr(const floating* val, const sparse_index* idx,
             break     # diverged: stop at this example, as the dense loop and the reference
 
 
-cdef struct RowScratch:
-    # One row's gradients (then steps) and accumulators, as Adagrad gathers them.
-    # Length: the longest row.
-    double* g
-    double* G
+cdef inline void adagrad_row_csr(const floating* val, const sparse_index* idx,
+                                 Py_ssize_t lo, Py_ssize_t hi, floating* w, floating* acc,
+                                 const double* inv_std, AdagradRule rule, double gr,
+                                 double eta, Reading* how) noexcept nogil:
+    """Adagrad's update of the features stored at [lo, hi) of a row, four at a time.
+
+    The indices of a canonical row are distinct, so updating four features together is
+    the one-feature-at-a-time update, reordered.  The values go into the lanes straight
+    from registers and come back through a 4-double store that the scalar loads after it
+    read whole: a vector load of scalar stores would stall on store forwarding (measured:
+    2x slower).  The last one to three features use the same four lanes, the unused ones
+    padded with an absent feature (x = 0) whose results are dropped.
+    """
+    cdef double new_w[4]
+    cdef double new_G[4]
+    cdef double xs[4]
+    cdef double ws[4]
+    cdef double Gs[4]
+    cdef Py_ssize_t j0, j1, j2, j3, j, m
+    cdef Py_ssize_t q = lo
+    while q + 4 <= hi:
+        j0 = idx[q]
+        j1 = idx[q + 1]
+        j2 = idx[q + 2]
+        j3 = idx[q + 3]
+        adagrad4(lanes_of(csr_value(val[q], j0, inv_std, how),
+                          csr_value(val[q + 1], j1, inv_std, how),
+                          csr_value(val[q + 2], j2, inv_std, how),
+                          csr_value(val[q + 3], j3, inv_std, how)),
+                 lanes_of(w[j0], w[j1], w[j2], w[j3]),
+                 lanes_of(acc[j0], acc[j1], acc[j2], acc[j3]),
+                 rule, gr, eta, new_w, new_G)
+        acc[j0] = <floating>new_G[0]
+        acc[j1] = <floating>new_G[1]
+        acc[j2] = <floating>new_G[2]
+        acc[j3] = <floating>new_G[3]
+        w[j0] = <floating>new_w[0]
+        w[j1] = <floating>new_w[1]
+        w[j2] = <floating>new_w[2]
+        w[j3] = <floating>new_w[3]
+        q += 4
+    if q == hi:
+        return
+    for m in range(4):
+        if q + m < hi:
+            j = idx[q + m]
+            xs[m] = csr_value(val[q + m], j, inv_std, how)
+            ws[m] = w[j]
+            Gs[m] = acc[j]
+        else:
+            xs[m] = 0.0
+            ws[m] = 0.0
+            Gs[m] = 0.0
+    adagrad4(lanes_of(xs[0], xs[1], xs[2], xs[3]), lanes_of(ws[0], ws[1], ws[2], ws[3]),
+             lanes_of(Gs[0], Gs[1], Gs[2], Gs[3]), rule, gr, eta, new_w, new_G)
+    for m in range(hi - q):
+        j = idx[q + m]
+        acc[j] = <floating>new_G[m]
+        w[j] = <floating>new_w[m]
 
 
-# Tried on the benchmark's text-like data (500,000 x 100,000, 50 non-zeros a row), results
-# bit for bit the same, none faster than this loop (Adagrad stays 1.6-1.8x plain SGD):
-# - w and acc interleaved as (w_j, G_j) pairs in one scratch array for the epoch, so one
-#   line brings both: no change (median 0.093 vs 0.093 s/epoch), presumably because the
-#   dot product then misses more (a line holds 4 weights instead of 8).
-# - that plus prefetching the pairs of the row 2 ahead: ~20% slower.
-# - prefetching acc[j] inside the dot product (overlapping its miss with w[j]'s): no gain.
-# - steps in blocks of 4 instead of gather-all / steps / scatter-all: 2x slower (the
-#   vector loads right after scalar stores defeat store forwarding).
-# perf: the time is spread over the acc[j] load, the row prefetches and the
-# sqrt/division latency; without the sqrt/division Adagrad would be ~1.4x SGD.
+# Measured on the benchmark's text-like data (500,000 x 100,000, 50 non-zeros a row):
+# - this fused pass (read w and acc, update in lanes, write back) against the previous
+#   gather-all / steps-all / scatter-all over row-length scratch buffers: Adagrad's time
+#   went from 2.27x plain SGD's to 1.53x (kernel alone), the same model to 15 digits.
+# - AVX2 gather instructions (vgatherdpd) for w and acc instead of scalar loads: 1.86x,
+#   slower on this CPU (AMD Zen 5).
+# - earlier, on the scratch-buffer loop: w and acc interleaved as (w_j, G_j) pairs, so
+#   one line brings both: no change; prefetching the pairs of the row 2 ahead: ~20%
+#   slower; prefetching acc[j] inside the dot product: no gain.
 cdef void adagrad_single_csr(const floating* val, const sparse_index* idx,
                              const sparse_index* indptr, Py_ssize_t d,
                              const floating[::1] y, const floating[::1] sample_weight,
                              const index_t[::1] order, Py_ssize_t start, Py_ssize_t stop,
                              floating* w, floating* b, floating* acc, const double* inv_std,
-                             Schedule* schedule, double l2, double eps, bint fit_intercept,
-                             RowScratch* row, double* t, double* sumloss,
+                             Schedule* schedule, AdagradRule rule,
+                             bint fit_intercept, double* t, double* sumloss,
                              Reading* how) noexcept nogil:
     # acc[0:d] belongs to the weights, acc[d] to the intercept.
-    cdef Py_ssize_t k, i, q, j, lo, hi
+    cdef Py_ssize_t k, i, lo, hi
     cdef Py_ssize_t n_order = order.shape[0]
-    cdef double p, r, eta, g, gr, x
-    cdef floating G
+    cdef double p, r, eta, gr
     for k in range(start, stop):
         prefetch_rows(val, idx, indptr, &y[0], &sample_weight[0], &order[0], k, n_order)
         i = order[k]
@@ -254,29 +373,10 @@ cdef void adagrad_single_csr(const floating* val, const sparse_index* idx,
         sumloss[0] += 0.5 * r * r
         eta = schedule.rate(schedule, t[0])
         gr = r * sample_weight[i]
-        # Gather, compute all the steps, scatter: the indices of a canonical row are
-        # distinct, so this is the one-feature-at-a-time update, reordered.
-        for q in range(lo, hi):
-            x = csr_value(val[q], idx[q], inv_std, how)
-            if x == 0.0:
-                # A stored zero is an absent feature: its accumulator is left alone and
-                # its step is exactly 0 (0 / (1 + eps)), so w - 0 leaves w as it was.
-                row.g[q - lo] = 0.0
-                row.G[q - lo] = 1.0
-                continue
-            j = idx[q]
-            g = gr * x + l2 * w[j]
-            G = <floating>(acc[j] + g * g)
-            acc[j] = G
-            row.g[q - lo] = g
-            row.G[q - lo] = G
-        adagrad_steps(row.g, row.G, hi - lo, eta, eps)
-        for q in range(lo, hi):
-            j = idx[q]
-            w[j] = <floating>(w[j] - row.g[q - lo])
+        adagrad_row_csr(val, idx, lo, hi, w, acc, inv_std, rule, gr, eta, how)
         if fit_intercept:
             acc[d] = <floating>(acc[d] + gr * gr)
-            b[0] = <floating>(b[0] - eta * gr / adagrad_scale(acc[d], eps))
+            b[0] = <floating>(b[0] - eta * gr / adagrad_scale(acc[d], rule.eps))
         t[0] += 1.0
         if not isfinite(sumloss[0]):
             break
@@ -400,10 +500,10 @@ cdef object run_csr(const floating[::1] data, const sparse_index[::1] indices,
     cdef const sparse_index* ptr = &indptr[0]
     cdef double wscale = 1.0
     cdef SparseGradient sg
-    cdef RowScratch row
-    row.g = NULL
-    row.G = NULL
-    cdef Py_ssize_t longest = 1, i
+    cdef AdagradRule rule
+    rule.l2 = l2
+    rule.eps = eps
+    rule.float_accumulators = floating is float
     sg.grad = NULL
     sg.seen = NULL
     sg.touched = NULL
@@ -428,13 +528,6 @@ cdef object run_csr(const floating[::1] data, const sparse_index[::1] indices,
             sg.touched = <Py_ssize_t*>malloc(max(d, 1) * sizeof(Py_ssize_t))
             if sg.grad == NULL or sg.seen == NULL or sg.touched == NULL:
                 raise MemoryError()
-        elif adagrad:
-            for i in range(n):
-                longest = max(longest, <Py_ssize_t>(ptr[i + 1] - ptr[i]))
-            row.g = <double*>malloc(longest * sizeof(double))
-            row.G = <double*>malloc(longest * sizeof(double))
-            if row.g == NULL or row.G == NULL:
-                raise MemoryError()
         with nogil:
             for epoch in range(max_epochs):
                 sumloss = 0.0
@@ -445,7 +538,7 @@ cdef object run_csr(const floating[::1] data, const sparse_index[::1] indices,
                         if adagrad:
                             adagrad_single_csr(val, idx, ptr, d, y, sample_weight,
                                                order, start, stop, w, b, acc, inv_std,
-                                               &schedule, l2, eps, fit_intercept, &row,
+                                               &schedule, rule, fit_intercept,
                                                &t, &sumloss, how)
                         else:
                             sgd_single_csr(val, idx, ptr, d, y, sample_weight,
@@ -516,8 +609,6 @@ cdef object run_csr(const floating[::1] data, const sparse_index[::1] indices,
         free(sg.grad)
         free(sg.seen)
         free(sg.touched)
-        free(row.g)
-        free(row.G)
     return epochs_done, t, eta, ("max_iter", "converged", "diverged")[status]
 
 
