@@ -25,10 +25,19 @@ from libc.stdlib cimport calloc
 cdef extern from *:
     """
     #include <math.h>
-    #if defined(__AVX__) && !defined(FASTSGD_PLAIN_LANES)
+    /* Four double lanes: one AVX register (the AVX2 core), two SSE2 registers (the
+       baseline x86-64 core; MSVC does not define __SSE2__ but x64 always has it), or
+       plain C elsewhere and in the checked build (FASTSGD_PLAIN_LANES, setup.py). */
+    #if defined(FASTSGD_PLAIN_LANES)
+    #elif defined(__AVX__)
+    #define FASTSGD_LANES_AVX 1
+    #elif defined(__SSE2__) || defined(_M_X64) || defined(_M_AMD64)
+    #define FASTSGD_LANES_SSE2 1
+    #endif
+    #if defined(FASTSGD_LANES_AVX)
     #include <immintrin.h>
     typedef __m256d fastsgd_lanes;
-    #elif defined(__SSE2__) && !defined(FASTSGD_PLAIN_LANES)
+    #elif defined(FASTSGD_LANES_SSE2)
     #include <emmintrin.h>
     typedef struct { __m128d lo, hi; } fastsgd_lanes;
     #else
@@ -43,9 +52,9 @@ cdef extern from *:
     } fastsgd_adagrad_rule;
 
     static inline fastsgd_lanes fastsgd_lanes_of(double a, double b, double c, double d) {
-    #if defined(__AVX__) && !defined(FASTSGD_PLAIN_LANES)
+    #if defined(FASTSGD_LANES_AVX)
         return _mm256_set_pd(d, c, b, a);
-    #elif defined(__SSE2__) && !defined(FASTSGD_PLAIN_LANES)
+    #elif defined(FASTSGD_LANES_SSE2)
         fastsgd_lanes v = { _mm_set_pd(b, a), _mm_set_pd(d, c) };
         return v;
     #else
@@ -54,7 +63,7 @@ cdef extern from *:
     #endif
     }
 
-    #if defined(__SSE2__) && !defined(FASTSGD_PLAIN_LANES) && !defined(__AVX__)
+    #if defined(FASTSGD_LANES_SSE2)
     /* Two lanes of fastsgd_adagrad4 (below) on SSE2, which has no blend: masks by and/or. */
     static inline void fastsgd_adagrad2(__m128d x, __m128d w, __m128d G,
                                         fastsgd_adagrad_rule rule, double gr,
@@ -88,7 +97,7 @@ cdef extern from *:
     static inline void fastsgd_adagrad4(fastsgd_lanes x, fastsgd_lanes w, fastsgd_lanes G,
                                         fastsgd_adagrad_rule rule, double gr,
                                         double eta, double* w_out, double* G_out) {
-    #if defined(__AVX__) && !defined(FASTSGD_PLAIN_LANES)
+    #if defined(FASTSGD_LANES_AVX)
         const __m256d zero = _mm256_setzero_pd();
         __m256d present = _mm256_cmp_pd(x, zero, _CMP_NEQ_UQ);
         __m256d g = _mm256_add_pd(_mm256_mul_pd(_mm256_set1_pd(gr), x),
@@ -103,7 +112,7 @@ cdef extern from *:
         __m256d step = _mm256_div_pd(_mm256_mul_pd(_mm256_set1_pd(eta), g), den);
         _mm256_storeu_pd(w_out, _mm256_sub_pd(w, _mm256_and_pd(present, step)));
         _mm256_storeu_pd(G_out, G);
-    #elif defined(__SSE2__) && !defined(FASTSGD_PLAIN_LANES)
+    #elif defined(FASTSGD_LANES_SSE2)
         fastsgd_adagrad2(x.lo, w.lo, G.lo, rule, gr, eta, w_out, G_out);
         fastsgd_adagrad2(x.hi, w.hi, G.hi, rule, gr, eta, w_out + 2, G_out + 2);
     #else
@@ -620,8 +629,9 @@ def train_epochs_csr(const floating[::1] data, const sparse_index[::1] indices,
                      double t, double[::1] loss_curve, on_epoch_end=None):
     """``train_epochs`` for a CSR matrix given by its arrays (data, indices, indptr).
 
-    The matrix must be canonical (sorted indices, no duplicates); indices and indptr
-    share one dtype, int32 or int64.  n_features: the number of columns, d.
+    The matrix must be canonical (sorted indices, no duplicates: Adagrad updates a row's
+    features four at a time and would lose all but one update of a repeated feature);
+    indices and indptr share one dtype, int32 or int64.  n_features: the number of columns, d.
     inv_std: 1/s per feature (empty: no scaling); sparse input is never centered.
     Stored zeros count as absent features (see the notes at the top of _sparse.pxi,
     notably lazy Adagrad under L2).  Everything else, and the return value, as
