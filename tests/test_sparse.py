@@ -153,6 +153,48 @@ def test_core_matches_reference(core, optimizer, batch_size, dtype, penalty, sca
     assert np.all(np.isfinite(got[0]))
 
 
+def rows_of_every_length(d=12, longest=9, seed=7, dtype=np.float64):
+    """A canonical CSR matrix whose rows have 0 to ``longest`` stored entries, and for each
+    length one row per position of a stored zero (and one with none).
+
+    The CSR Adagrad kernel updates a row's features four at a time, padding the last
+    group: this walks every length modulo 4 and puts an absent feature in every lane."""
+    rng = np.random.default_rng(seed)
+    indptr, indices, data = [0], [], []
+    for length in range(longest + 1):
+        for zero_at in [None, *range(length)]:
+            cols = np.sort(rng.choice(d, size=length, replace=False))
+            vals = rng.normal(size=length) + np.sign(rng.normal(size=length))
+            if zero_at is not None:
+                vals[zero_at] = 0.0
+            indices.extend(cols)
+            data.extend(vals)
+            indptr.append(len(indices))
+    X = sp.csr_matrix((np.array(data, dtype=dtype), np.array(indices, dtype=np.int32),
+                       np.array(indptr, dtype=np.int32)), shape=(len(indptr) - 1, d))
+    assert X.has_canonical_format
+    y = (X @ rng.normal(size=d) + 0.3).astype(dtype)
+    return X, y
+
+
+@pytest.mark.parametrize("scale", [False, True])
+@pytest.mark.parametrize("penalty", ["l2", None])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@EACH_CORE
+def test_adagrad_rows_of_every_length(core, dtype, penalty, scale):
+    X, y = rows_of_every_length(dtype=dtype)
+    settings = settings_for("adagrad", 1, X.shape[0], penalty, alpha=0.01)
+    inv_std = None
+    if scale:
+        _, std = _core.column_stats_csr(X.data, X.indices, X.indptr, X.shape[1])
+        inv_std = 1.0 / np.where(std > 0, std, 1.0)
+    got = run_kernel(core, X, y, settings, inv_std)
+    ref = run_kernel(_reference, X, y, settings, inv_std)
+    compare_runs(got, ref, dtype)
+    # Every feature was present somewhere, so every accumulator grew.
+    assert np.all(got[1][:-1] > 0.05)
+
+
 @pytest.mark.parametrize("learning_rate", ["constant", "optimal", "invscaling", "adaptive"])
 @pytest.mark.parametrize("optimizer", ["sgd", "adagrad"])
 @EACH_CORE
