@@ -412,6 +412,12 @@ cdef void batch_accumulate_csr(const floating* val, const sparse_index* idx,
     cdef Py_ssize_t k, i, q, j, lo, hi
     cdef Py_ssize_t n_order = order.shape[0]
     cdef double r, a, x
+    # Locals, not sg's fields: a store through the unsigned char* seen may alias anything,
+    # so fields would be reloaded from memory after every one.
+    cdef double* grad = sg.grad
+    cdef unsigned char* seen = sg.seen
+    cdef Py_ssize_t* touched = sg.touched
+    cdef Py_ssize_t n_touched = sg.n_touched
     for k in range(start, stop):
         prefetch_rows(val, idx, indptr, &y[0], &sample_weight[0], &order[0], k, n_order)
         i = order[k]
@@ -426,11 +432,15 @@ cdef void batch_accumulate_csr(const floating* val, const sparse_index* idx,
             if x == 0.0:
                 continue
             j = idx[q]
-            if not sg.seen[j]:
-                sg.seen[j] = 1
-                sg.touched[sg.n_touched] = j
-                sg.n_touched += 1
-            sg.grad[j] += a * x
+            # "First time in this batch?" without a branch: in a batch of text-like rows
+            # it is a coin toss (frequent features repeat, rare ones do not), and
+            # mispredicting it cost more than the rest of the loop.  j is always written
+            # past the end of the list and kept only when new (touched has d + 1 slots).
+            touched[n_touched] = j
+            n_touched += 1 - seen[j]
+            seen[j] = 1
+            grad[j] += a * x
+    sg.n_touched = n_touched
 
 
 cdef void sgd_apply_csr(floating* w, double* wscale, floating* b, SparseGradient* sg,
@@ -534,7 +544,7 @@ cdef object run_csr(const floating[::1] data, const sparse_index[::1] indices,
             # calloc: the scratch starts (and is always left) all zero.
             sg.grad = <double*>calloc(max(d, 1), sizeof(double))
             sg.seen = <unsigned char*>calloc(max(d, 1), sizeof(unsigned char))
-            sg.touched = <Py_ssize_t*>malloc(max(d, 1) * sizeof(Py_ssize_t))
+            sg.touched = <Py_ssize_t*>malloc((d + 1) * sizeof(Py_ssize_t))
             if sg.grad == NULL or sg.seen == NULL or sg.touched == NULL:
                 raise MemoryError()
         with nogil:
