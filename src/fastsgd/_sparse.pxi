@@ -63,70 +63,83 @@ cdef extern from *:
     #endif
     }
 
-    #if defined(FASTSGD_LANES_SSE2)
-    /* Two lanes of fastsgd_adagrad4 (below) on SSE2, which has no blend: masks by and/or. */
-    static inline void fastsgd_adagrad2(__m128d x, __m128d w, __m128d G,
-                                        fastsgd_adagrad_rule rule, double gr,
-                                        double eta, double* w_out, double* G_out) {
-        const __m128d zero = _mm_setzero_pd();
-        __m128d present = _mm_cmpneq_pd(x, zero);
-        __m128d g = _mm_add_pd(_mm_mul_pd(_mm_set1_pd(gr), x),
-                               _mm_mul_pd(_mm_set1_pd(rule.l2), w));
-        __m128d Gn = _mm_add_pd(G, _mm_mul_pd(g, g));
-        if (rule.float_accumulators)
-            Gn = _mm_cvtps_pd(_mm_cvtpd_ps(Gn));
-        G = _mm_or_pd(_mm_and_pd(present, Gn), _mm_andnot_pd(present, G));
-        __m128d den = _mm_add_pd(_mm_sqrt_pd(G), _mm_set1_pd(rule.eps));
-        den = _mm_add_pd(den, _mm_and_pd(_mm_cmpeq_pd(den, zero), _mm_set1_pd(1.0)));
-        __m128d step = _mm_div_pd(_mm_mul_pd(_mm_set1_pd(eta), g), den);
-        _mm_storeu_pd(w_out, _mm_sub_pd(w, _mm_and_pd(present, step)));
-        _mm_storeu_pd(G_out, G);
-    }
-    #endif
-
-    /* Adagrad's update of four distinct features at once, from their values x, weights w
-       and accumulators G:  g = gr x + l2 w,  G <- G + g^2,  w <- w - eta g / scale(G),
-       scale(G) = sqrt(G) + eps, or 1 where that is 0 (as fastsgd_adagrad_scale).
-       A lane whose x is 0 is an absent feature (a stored zero, or padding past the end
-       of a row): its w and G come back unchanged.  Results go to w_out[4], G_out[4].
+    /* Adagrad for four distinct features at once, in two steps:
+         fastsgd_adagrad_gradient4: g = gr x + l2 w from the features' values x and
+             weights w; 0 where x is 0 (an absent feature: a stored zero, or padding);
+         fastsgd_adagrad_step4: G <- G + g^2 (rounded to float32 if the accumulators are),
+             w <- w - eta g / scale(G), scale(G) = sqrt(G) + eps, or 1 where that is 0
+             (as fastsgd_adagrad_scale).  A zero gradient leaves w and G as they were.
+       Results go to w_out[4] and G_out[4].
 
        Why lanes: the square root and the division are slow but independent across
        features, and in this form they run 4 (AVX core) or 2 (baseline x86-64 core) at a
        time, overlapping the loads of the next features.  Every operation is the scalar
        one, correctly rounded, so the results are those of a one-feature loop. */
-    static inline void fastsgd_adagrad4(fastsgd_lanes x, fastsgd_lanes w, fastsgd_lanes G,
-                                        fastsgd_adagrad_rule rule, double gr,
-                                        double eta, double* w_out, double* G_out) {
+    #if defined(FASTSGD_LANES_SSE2)
+    static inline __m128d fastsgd_gradient2(__m128d x, __m128d w, double gr, double l2) {
+        __m128d g = _mm_add_pd(_mm_mul_pd(_mm_set1_pd(gr), x),
+                               _mm_mul_pd(_mm_set1_pd(l2), w));
+        return _mm_and_pd(_mm_cmpneq_pd(x, _mm_setzero_pd()), g);
+    }
+
+    static inline void fastsgd_step2(__m128d g, __m128d w, __m128d G,
+                                     fastsgd_adagrad_rule rule, double eta,
+                                     double* w_out, double* G_out) {
+        G = _mm_add_pd(G, _mm_mul_pd(g, g));
+        if (rule.float_accumulators)
+            G = _mm_cvtps_pd(_mm_cvtpd_ps(G));
+        __m128d den = _mm_add_pd(_mm_sqrt_pd(G), _mm_set1_pd(rule.eps));
+        /* SSE2 has no blend: add 1 where den is 0. */
+        den = _mm_add_pd(den, _mm_and_pd(_mm_cmpeq_pd(den, _mm_setzero_pd()),
+                                         _mm_set1_pd(1.0)));
+        __m128d step = _mm_div_pd(_mm_mul_pd(_mm_set1_pd(eta), g), den);
+        _mm_storeu_pd(w_out, _mm_sub_pd(w, step));
+        _mm_storeu_pd(G_out, G);
+    }
+    #endif
+
+    static inline fastsgd_lanes fastsgd_adagrad_gradient4(fastsgd_lanes x, fastsgd_lanes w,
+                                                          fastsgd_adagrad_rule rule,
+                                                          double gr) {
     #if defined(FASTSGD_LANES_AVX)
-        const __m256d zero = _mm256_setzero_pd();
-        __m256d present = _mm256_cmp_pd(x, zero, _CMP_NEQ_UQ);
         __m256d g = _mm256_add_pd(_mm256_mul_pd(_mm256_set1_pd(gr), x),
                                   _mm256_mul_pd(_mm256_set1_pd(rule.l2), w));
-        __m256d Gn = _mm256_add_pd(G, _mm256_mul_pd(g, g));
+        return _mm256_and_pd(_mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_NEQ_UQ), g);
+    #elif defined(FASTSGD_LANES_SSE2)
+        fastsgd_lanes g = { fastsgd_gradient2(x.lo, w.lo, gr, rule.l2),
+                            fastsgd_gradient2(x.hi, w.hi, gr, rule.l2) };
+        return g;
+    #else
+        fastsgd_lanes g;
+        for (int i = 0; i < 4; i++)
+            g.v[i] = x.v[i] != 0.0 ? gr * x.v[i] + rule.l2 * w.v[i] : 0.0;
+        return g;
+    #endif
+    }
+
+    static inline void fastsgd_adagrad_step4(fastsgd_lanes g, fastsgd_lanes w,
+                                             fastsgd_lanes G, fastsgd_adagrad_rule rule,
+                                             double eta, double* w_out, double* G_out) {
+    #if defined(FASTSGD_LANES_AVX)
+        G = _mm256_add_pd(G, _mm256_mul_pd(g, g));
         if (rule.float_accumulators)
-            Gn = _mm256_cvtps_pd(_mm256_cvtpd_ps(Gn));
-        G = _mm256_blendv_pd(G, Gn, present);
+            G = _mm256_cvtps_pd(_mm256_cvtpd_ps(G));
         __m256d den = _mm256_add_pd(_mm256_sqrt_pd(G), _mm256_set1_pd(rule.eps));
         den = _mm256_blendv_pd(den, _mm256_set1_pd(1.0),
-                               _mm256_cmp_pd(den, zero, _CMP_EQ_OQ));
+                               _mm256_cmp_pd(den, _mm256_setzero_pd(), _CMP_EQ_OQ));
         __m256d step = _mm256_div_pd(_mm256_mul_pd(_mm256_set1_pd(eta), g), den);
-        _mm256_storeu_pd(w_out, _mm256_sub_pd(w, _mm256_and_pd(present, step)));
+        _mm256_storeu_pd(w_out, _mm256_sub_pd(w, step));
         _mm256_storeu_pd(G_out, G);
     #elif defined(FASTSGD_LANES_SSE2)
-        fastsgd_adagrad2(x.lo, w.lo, G.lo, rule, gr, eta, w_out, G_out);
-        fastsgd_adagrad2(x.hi, w.hi, G.hi, rule, gr, eta, w_out + 2, G_out + 2);
+        fastsgd_step2(g.lo, w.lo, G.lo, rule, eta, w_out, G_out);
+        fastsgd_step2(g.hi, w.hi, G.hi, rule, eta, w_out + 2, G_out + 2);
     #else
         for (int i = 0; i < 4; i++) {
-            double g = gr * x.v[i] + rule.l2 * w.v[i], Gi = G.v[i] + g * g, den;
+            double Gi = G.v[i] + g.v[i] * g.v[i], den;
             if (rule.float_accumulators)
                 Gi = (double)(float)Gi;
-            if (x.v[i] == 0.0) {
-                w_out[i] = w.v[i];
-                G_out[i] = G.v[i];
-                continue;
-            }
             den = sqrt(Gi) + rule.eps;
-            w_out[i] = w.v[i] - eta * g / (den != 0.0 ? den : 1.0);
+            w_out[i] = w.v[i] - eta * g.v[i] / (den != 0.0 ? den : 1.0);
             G_out[i] = Gi;
         }
     #endif
@@ -141,9 +154,11 @@ cdef extern from *:
         int float_accumulators
 
     lanes lanes_of "fastsgd_lanes_of"(double a, double b, double c, double d) noexcept nogil
-    void adagrad4 "fastsgd_adagrad4"(lanes x, lanes w, lanes G, AdagradRule rule,
-                                     double gr, double eta, double* w_out,
-                                     double* G_out) noexcept nogil
+    lanes adagrad_gradient4 "fastsgd_adagrad_gradient4"(lanes x, lanes w, AdagradRule rule,
+                                                        double gr) noexcept nogil
+    void adagrad_step4 "fastsgd_adagrad_step4"(lanes g, lanes w, lanes G, AdagradRule rule,
+                                               double eta, double* w_out,
+                                               double* G_out) noexcept nogil
 
 
 ctypedef fused sparse_index:
@@ -308,6 +323,7 @@ cdef inline void adagrad_row_csr(const floating* val, const sparse_index* idx,
     cdef double xs[4]
     cdef double ws[4]
     cdef double Gs[4]
+    cdef lanes old_w, g
     cdef Py_ssize_t j0, j1, j2, j3, j, m
     cdef Py_ssize_t q = lo
     while q + 4 <= hi:
@@ -315,13 +331,14 @@ cdef inline void adagrad_row_csr(const floating* val, const sparse_index* idx,
         j1 = idx[q + 1]
         j2 = idx[q + 2]
         j3 = idx[q + 3]
-        adagrad4(lanes_of(csr_value(val[q], j0, inv_std, how),
-                          csr_value(val[q + 1], j1, inv_std, how),
-                          csr_value(val[q + 2], j2, inv_std, how),
-                          csr_value(val[q + 3], j3, inv_std, how)),
-                 lanes_of(w[j0], w[j1], w[j2], w[j3]),
-                 lanes_of(acc[j0], acc[j1], acc[j2], acc[j3]),
-                 rule, gr, eta, new_w, new_G)
+        old_w = lanes_of(w[j0], w[j1], w[j2], w[j3])
+        g = adagrad_gradient4(lanes_of(csr_value(val[q], j0, inv_std, how),
+                                       csr_value(val[q + 1], j1, inv_std, how),
+                                       csr_value(val[q + 2], j2, inv_std, how),
+                                       csr_value(val[q + 3], j3, inv_std, how)),
+                              old_w, rule, gr)
+        adagrad_step4(g, old_w, lanes_of(acc[j0], acc[j1], acc[j2], acc[j3]), rule, eta,
+                      new_w, new_G)
         acc[j0] = <floating>new_G[0]
         acc[j1] = <floating>new_G[1]
         acc[j2] = <floating>new_G[2]
@@ -343,8 +360,9 @@ cdef inline void adagrad_row_csr(const floating* val, const sparse_index* idx,
             xs[m] = 0.0
             ws[m] = 0.0
             Gs[m] = 0.0
-    adagrad4(lanes_of(xs[0], xs[1], xs[2], xs[3]), lanes_of(ws[0], ws[1], ws[2], ws[3]),
-             lanes_of(Gs[0], Gs[1], Gs[2], Gs[3]), rule, gr, eta, new_w, new_G)
+    old_w = lanes_of(ws[0], ws[1], ws[2], ws[3])
+    g = adagrad_gradient4(lanes_of(xs[0], xs[1], xs[2], xs[3]), old_w, rule, gr)
+    adagrad_step4(g, old_w, lanes_of(Gs[0], Gs[1], Gs[2], Gs[3]), rule, eta, new_w, new_G)
     for m in range(hi - q):
         j = idx[q + m]
         acc[j] = <floating>new_G[m]
@@ -467,23 +485,45 @@ cdef void sgd_apply_csr(floating* w, double* wscale, floating* b, SparseGradient
 
 
 cdef void adagrad_apply_csr(floating* w, floating* b, floating* acc, SparseGradient* sg,
-                            Py_ssize_t d, double batch_len, double eta, double l2,
-                            double eps, bint fit_intercept) noexcept nogil:
-    """Adagrad on the touched features only (lazy: absent ones are not shrunk)."""
-    cdef Py_ssize_t m, j
+                            Py_ssize_t d, double batch_len, double eta, AdagradRule rule,
+                            bint fit_intercept) noexcept nogil:
+    """Adagrad on the touched features only (lazy: absent ones are not shrunk), four at a
+    time as adagrad_row_csr (the last group padded with zero gradients, whose results
+    are dropped); the gradient scratch is left all zero for the next batch."""
+    cdef double new_w[4]
+    cdef double new_G[4]
+    cdef double gs[4]
+    cdef double ws[4]
+    cdef double Gs[4]
+    cdef Py_ssize_t js[4]
+    cdef Py_ssize_t m = 0, lane, j, n = sg.n_touched
     cdef double g
-    for m in range(sg.n_touched):
-        j = sg.touched[m]
-        g = sg.grad[j] / batch_len + l2 * w[j]
-        acc[j] = <floating>(acc[j] + g * g)
-        w[j] = <floating>(w[j] - eta * g / adagrad_scale(acc[j], eps))
-        sg.grad[j] = 0.0
-        sg.seen[j] = 0
+    while m < n:
+        for lane in range(4):
+            if m + lane < n:
+                j = sg.touched[m + lane]
+                js[lane] = j
+                ws[lane] = w[j]
+                gs[lane] = sg.grad[j] / batch_len + rule.l2 * ws[lane]
+                Gs[lane] = acc[j]
+                sg.grad[j] = 0.0
+                sg.seen[j] = 0
+            else:
+                gs[lane] = 0.0
+                ws[lane] = 0.0
+                Gs[lane] = 0.0
+        adagrad_step4(lanes_of(gs[0], gs[1], gs[2], gs[3]),
+                      lanes_of(ws[0], ws[1], ws[2], ws[3]),
+                      lanes_of(Gs[0], Gs[1], Gs[2], Gs[3]), rule, eta, new_w, new_G)
+        for lane in range(min(4, n - m)):
+            acc[js[lane]] = <floating>new_G[lane]
+            w[js[lane]] = <floating>new_w[lane]
+        m += 4
     sg.n_touched = 0
     if fit_intercept:
         g = sg.grad_b / batch_len
         acc[d] = <floating>(acc[d] + g * g)
-        b[0] = <floating>(b[0] - eta * g / adagrad_scale(acc[d], eps))
+        b[0] = <floating>(b[0] - eta * g / adagrad_scale(acc[d], rule.eps))
     sg.grad_b = 0.0
 
 
@@ -582,7 +622,7 @@ cdef object run_csr(const floating[::1] data, const sparse_index[::1] indices,
                         eta = schedule.rate(&schedule, t)
                         if adagrad:
                             adagrad_apply_csr(w, b, acc, &sg, d, <double>(stop - start),
-                                              eta, l2, eps, fit_intercept)
+                                              eta, rule, fit_intercept)
                         else:
                             sgd_apply_csr(w, &wscale, b, &sg, d, <double>(stop - start),
                                           eta, l2, fit_intercept)
